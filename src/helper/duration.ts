@@ -1,0 +1,40 @@
+import { InvalidRequestError } from './errors.js';
+
+const UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400 };
+
+/**
+ * Parses a Vault duration into whole seconds: an integer (seconds), a numeric string, or a Go
+ * duration string such as "90s", "1h30m", "768h". Negative values and garbage are rejected.
+ */
+export function parseDurationSeconds(value: unknown, field = 'duration'): number {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) throw new InvalidRequestError(`${field}: must be a non-negative number of seconds`);
+    return Math.floor(value);
+  }
+  if (typeof value !== 'string') throw new InvalidRequestError(`${field}: expected a duration such as "30s" or "1h"`);
+  const text = value.trim();
+  if (text === '') return 0;
+  if (/^\d+$/.test(text)) return Number.parseInt(text, 10);
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/gy;
+  let total = 0;
+  let consumed = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    total += Number.parseFloat(m[1] ?? '0') * (UNITS[m[2] ?? 's'] ?? 1);
+    consumed = re.lastIndex;
+  }
+  if (consumed !== text.length || consumed === 0) {
+    throw new InvalidRequestError(`${field}: invalid duration "${value}"; use seconds or a value such as "30s", "5m", "768h"`);
+  }
+  return Math.floor(total);
+}
+
+/** Formats seconds the way Go prints a time.Duration ("768h0m0s", "30s", "0s"). */
+export function formatDuration(seconds: number): string {
+  if (seconds === 0) return '0s';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return `${h}h${m}m${s}s`;
+  if (m > 0) return `${m}m${s}s`;
+  return `${s}s`;
+}

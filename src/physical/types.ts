@@ -1,0 +1,69 @@
+/**
+ * Physical storage: an untrusted key/value store. Everything that reaches it has passed through
+ * the barrier (ciphertext) except the seal configuration and the encrypted keyring material.
+ * Keys are slash-separated paths without a leading slash.
+ */
+export interface PhysicalEntry {
+  readonly key: string;
+  readonly value: Buffer;
+}
+
+export type TxnOp = { readonly op: 'put'; readonly entry: PhysicalEntry } | { readonly op: 'delete'; readonly key: string };
+
+export interface PhysicalBackend {
+  /** A short name for logs and seal-status `storage_type` ("inmem", "file", "consul"). */
+  readonly type: string;
+  get(key: string): Promise<PhysicalEntry | undefined>;
+  put(entry: PhysicalEntry): Promise<void>;
+  /** Deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  /** One level below `prefix` (which ends in "/" or is ""): leaf names, and folder names ending in "/", sorted. */
+  list(prefix: string): Promise<string[]>;
+  /** Applies every operation or none. */
+  transaction?(ops: readonly TxnOp[]): Promise<void>;
+  /** Releases connections and timers. */
+  close?(): Promise<void>;
+}
+
+/** Validates a storage key: no empty segments, no "." or ".." segments, no leading slash, no NUL. */
+export function assertValidKey(key: string): void {
+  if (key === '' || key.startsWith('/') || key.includes('\0')) throw new Error(`invalid storage key "${key}"`);
+  for (const segment of key.split('/').slice(0, -1)) {
+    if (segment === '' || segment === '.' || segment === '..') throw new Error(`invalid storage key "${key}"`);
+  }
+  const last = key.split('/').at(-1);
+  if (last === '.' || last === '..') throw new Error(`invalid storage key "${key}"`);
+}
+
+/** What a lock holder advertises in the lock key's value. */
+export interface LeaderAdvertisement {
+  readonly nodeId: string;
+  readonly apiAddr: string;
+  readonly clusterAddr: string;
+}
+
+/**
+ * A leader lock held through the HA backend. `acquire` resolves once the lock is held and returns
+ * a signal that aborts the moment the lock is lost (session invalidated, renewals failing past
+ * the safety window, or a fenced write refused). It rejects if `cancel` aborts first.
+ */
+export interface HaLock {
+  acquire(cancel: AbortSignal): Promise<AbortSignal>;
+  /** Gives the lock up at once (no lock-delay for others) and destroys the session. */
+  release(): Promise<void>;
+}
+
+/** A physical backend that can elect a leader and fence the leader's writes. */
+export interface HaBackend extends PhysicalBackend {
+  readonly haEnabled: true;
+  /** A lock on `key` whose value is the advertisement. While held, every write is fenced by it. */
+  lock(key: string, advertisement: LeaderAdvertisement): HaLock;
+  /** The current holder's advertisement, or undefined when nobody holds the lock. */
+  leader(key: string): Promise<LeaderAdvertisement | undefined>;
+  /** Calls `onChange` whenever the lock holder changes (blocking queries); returns a stop function. */
+  watchLeader(key: string, onChange: (leader: LeaderAdvertisement | undefined) => void): () => void;
+}
+
+export function isHaBackend(b: PhysicalBackend): b is HaBackend {
+  return (b as Partial<HaBackend>).haEnabled === true;
+}
