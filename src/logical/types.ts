@@ -56,6 +56,8 @@ export interface LogicalRequest {
   /** Present when the caller authenticated with a token. */
   readonly tokenEntry?: { readonly accessor: string; readonly policies: readonly string[]; readonly cubbyholeId: string };
   readonly connection?: { readonly peerCertificates?: readonly Buffer[] };
+  /** Seconds the client asked the response to be wrapped for (X-Vault-Wrap-TTL), if any. */
+  readonly wrapTtl?: number;
 }
 
 export interface LogicalResponse {
@@ -67,4 +69,60 @@ export interface LogicalResponse {
   raw?: { status: number; contentType: string; body: Buffer | string };
   /** Force a status (404 with a body for deleted kv-v2 versions). */
   statusCode?: number;
+  /** The auth block of a token the handler issued itself (auth/token/create*, renewals). */
+  issuedAuth?: Record<string, unknown>;
+  /** A wrap_info the handler produced itself (sys/wrapping/rewrap). */
+  wrapInfo?: Record<string, unknown>;
+  /** An existing lease this response reports on (lease renewals): passed through to the envelope. */
+  lease?: { readonly leaseId: string; readonly ttl: number; readonly renewable: boolean };
+  /** Copy every `data` key to the envelope's top level too (Vault does so for many sys/ paths). */
+  topLevel?: boolean;
+}
+
+/** Paths of a backend with special treatment, as globs relative to the mount ("login", "login/*"). */
+export interface SpecialPaths {
+  /** Served without a token. */
+  readonly unauthenticated?: readonly string[];
+  /** Need sudo in addition to the capability. */
+  readonly root?: readonly string[];
+}
+
+/** A mounted engine as the router sees it. */
+export interface LogicalBackend {
+  readonly type: string;
+  readonly specialPaths?: SpecialPaths;
+  handleRequest(req: LogicalRequest): Promise<LogicalResponse | undefined>;
+  /** Whether the item a create/update targets exists (undefined: the path has no existence check). */
+  existenceCheck?(req: LogicalRequest): Promise<boolean | undefined>;
+  /** Called when a lease of this backend is renewed/revoked. */
+  renewSecret?(req: LogicalRequest, internalData: Record<string, unknown>): Promise<LogicalResponse | undefined>;
+  revokeSecret?(req: LogicalRequest, internalData: Record<string, unknown>): Promise<void>;
+  /** Called once the mount is removed: clean up everything. */
+  cleanup?(storage: Storage): Promise<void>;
+}
+
+/** What a factory receives when a mount is created or loaded. */
+export interface BackendConfig {
+  readonly mountPath: string;
+  readonly options: Readonly<Record<string, string>>;
+  readonly storage: Storage;
+  readonly logger: import('pino').Logger;
+  readonly system: SystemView;
+}
+
+/** The narrow view of the core that engines may use. */
+export interface SystemView {
+  readonly defaultLeaseTtl: number;
+  readonly maxLeaseTtl: number;
+  mountLeaseTtls(mountPath: string): { defaultLeaseTtl: number; maxLeaseTtl: number };
+}
+
+export type BackendFactory = (config: BackendConfig) => Promise<LogicalBackend> | LogicalBackend;
+
+/** Engines and auth methods available to mount, by type. */
+export interface BackendCatalog {
+  readonly mounts: ReadonlyMap<string, BackendFactory>;
+  readonly auth: ReadonlyMap<string, BackendFactory>;
+  /** Destroys a token's cubbyhole (given the cubbyhole mount's storage). */
+  readonly destroyCubbyhole: (storage: Storage, cubbyholeId: string) => Promise<void>;
 }

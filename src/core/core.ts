@@ -1,0 +1,254 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../helper/logger.js';
+import type { PhysicalBackend } from '../physical/types.js';
+import { InvalidRequestError, SealedError } from '../helper/errors.js';
+import { Mutex } from '../helper/mutex.js';
+import { VAULT_COMPAT_VERSION, BUILD_DATE } from '../version.js';
+import { AesGcmBarrier } from './barrier/aes-gcm-barrier.js';
+import { StorageView } from './barrier/view.js';
+import { NodeState } from './node-state.js';
+import { ShamirSeal } from './seal/shamir-seal.js';
+import type { InitParams } from './seal/shamir-seal.js';
+import { UnsealProgress } from './seal/unseal-progress.js';
+import { decodeKeyShare } from './seal/decode-key.js';
+import type { ClusterInfo } from './cluster-info.js';
+import { loadClusterInfo } from './cluster-info.js';
+import { TokenStore } from './token/token-store.js';
+import type { TokenEntry } from './token/token-entry.js';
+import type { BackendCatalog, Services } from './services.js';
+import { buildServices } from './services.js';
+import type { HandledResponse, IncomingRequest } from './request-handler.js';
+
+export interface CoreOptions {
+  readonly physical: PhysicalBackend;
+  readonly logger: Logger;
+  readonly catalog: BackendCatalog;
+  /** System-wide lease TTLs in seconds (Vault's default_lease_ttl / max_lease_ttl, 768h). */
+  readonly defaultLeaseTtl: number;
+  readonly maxLeaseTtl: number;
+  readonly clusterName?: string;
+}
+
+export interface InitResult {
+  readonly keys: Buffer[];
+  readonly rootToken: string;
+}
+
+export interface SealStatus {
+  type: string;
+  initialized: boolean;
+  sealed: boolean;
+  t: number;
+  n: number;
+  progress: number;
+  nonce: string;
+  version: string;
+  build_date: string;
+  migration: boolean;
+  cluster_name?: string;
+  cluster_id?: string;
+  recovery_seal: boolean;
+  storage_type: string;
+}
+
+/** What exists only while the node is unsealed. */
+interface UnsealedServices {
+  readonly cluster: ClusterInfo;
+  readonly services: Services;
+}
+
+/**
+ * The node's lifecycle: initialisation, unseal, seal, key rotation. It owns the barrier, the seal
+ * and the one NodeState that everything else derives from.
+ */
+export class Core {
+  readonly state: NodeState;
+  readonly barrier: AesGcmBarrier;
+  private readonly seal: ShamirSeal;
+  private readonly progress = new UnsealProgress();
+  private readonly lifecycle = new Mutex();
+  private services: UnsealedServices | undefined;
+  private readonly log: Logger;
+
+  private constructor(
+    private readonly opts: CoreOptions,
+    initialized: boolean,
+  ) {
+    this.log = opts.logger.child({ subsystem: 'core' });
+    this.barrier = new AesGcmBarrier(opts.physical);
+    this.seal = new ShamirSeal(opts.physical);
+    this.state = new NodeState(initialized ? 'sealed' : 'uninitialized');
+  }
+
+  /** Reads the seal configuration to learn whether the storage is initialised. */
+  static async create(opts: CoreOptions): Promise<Core> {
+    const config = await new ShamirSeal(opts.physical).config();
+    return new Core(opts, config !== undefined);
+  }
+
+  get storageType(): string {
+    return this.opts.physical.type;
+  }
+
+  get physical(): PhysicalBackend {
+    return this.opts.physical;
+  }
+
+  async initialized(): Promise<boolean> {
+    return (await this.seal.config()) !== undefined;
+  }
+
+  /** sys/init: creates the root key, keyring, unseal key shares and a root token. Stays sealed. */
+  initialize(params: InitParams): Promise<InitResult> {
+    return this.lifecycle.run(async () => {
+      if (await this.initialized()) throw new InvalidRequestError('Vault is already initialized');
+      const rootKey = randomBytes(32);
+      try {
+        await this.barrier.initialize(rootKey);
+        await this.barrier.unseal(rootKey);
+        const cluster = await loadClusterInfo(this.barrier, this.opts.clusterName);
+        const tokens = await TokenStore.open(new StorageView(this.barrier, 'sys/token/'));
+        const root = await tokens.create({ policies: ['root'], path: 'auth/token/root', displayName: 'root' });
+        this.barrier.seal();
+        // The seal config is written last: a crash before this point leaves the node uninitialised.
+        const keys = await this.seal.initialize(params, rootKey);
+        this.state.transition('sealed', 'initialized');
+        this.log.info({ shares: params.secretShares, threshold: params.secretThreshold, cluster: cluster.name }, 'initialized');
+        return { keys, rootToken: root.id };
+      } finally {
+        rootKey.fill(0);
+        this.barrier.seal();
+      }
+    });
+  }
+
+  /** sys/unseal: adds one share; unseals once the threshold of distinct shares is reached. */
+  submitUnsealKey(key: unknown): Promise<SealStatus> {
+    return this.lifecycle.run(async () => {
+      const config = await this.seal.config();
+      if (config === undefined) throw new InvalidRequestError('Vault is not initialized');
+      if (this.state.unsealed) return this.sealStatusNow(config.secret_shares, config.secret_threshold);
+      const share = decodeKeyShare(key, config.secret_shares === 1 ? 32 : 33);
+      const shares = this.progress.add(share, config.secret_threshold);
+      share.fill(0);
+      if (shares !== undefined) {
+        try {
+          const rootKey = await this.seal.recoverRootKey(shares);
+          try {
+            await this.barrier.unseal(rootKey);
+          } finally {
+            rootKey.fill(0);
+          }
+          await this.postUnseal();
+        } catch (err) {
+          this.barrier.seal();
+          this.services = undefined;
+          this.log.warn('unseal attempt failed; progress reset');
+          throw err;
+        } finally {
+          for (const s of shares) s.fill(0);
+        }
+      }
+      return this.sealStatusNow(config.secret_shares, config.secret_threshold);
+    });
+  }
+
+  /** sys/unseal with reset=true. */
+  resetUnseal(): Promise<SealStatus> {
+    return this.lifecycle.run(async () => {
+      if (this.state.unsealed) throw new InvalidRequestError('vault is unsealed');
+      this.progress.reset();
+      return this.sealStatus();
+    });
+  }
+
+  /** sys/seal: drops every key from memory and stops serving. */
+  sealNode(reason = 'sealed by operator'): Promise<void> {
+    return this.lifecycle.run(() => {
+      if (!this.state.unsealed) return Promise.resolve();
+      this.services?.services.stop();
+      this.services = undefined;
+      this.barrier.seal();
+      this.state.transition('sealed', reason);
+      this.log.info({ reason }, 'sealed');
+      return Promise.resolve();
+    });
+  }
+
+  async sealStatus(): Promise<SealStatus> {
+    const config = await this.seal.config();
+    return this.sealStatusNow(config?.secret_shares ?? 0, config?.secret_threshold ?? 0, config !== undefined);
+  }
+
+  /** sys/rotate: a new keyring term; earlier terms keep decrypting. */
+  rotate(): Promise<{ term: number; installTime: string }> {
+    return this.lifecycle.run(async () => {
+      this.requireServices();
+      const result = await this.barrier.rotate();
+      this.log.info({ term: result.term }, 'barrier key rotated');
+      return result;
+    });
+  }
+
+  /** Resolves a client token to its entry (undefined: unknown or expired). */
+  async lookupToken(id: string): Promise<TokenEntry | undefined> {
+    return this.requireServices().services.tokens.lookup(id);
+  }
+
+  /** Runs a logical request through the pipeline. */
+  handleRequest(req: IncomingRequest): Promise<HandledResponse> {
+    return this.requireServices().services.handler.handle(req);
+  }
+
+  /** The unsealed services (mount table, token store, …); throws while sealed. */
+  get unsealed(): Services {
+    return this.requireServices().services;
+  }
+
+  get cluster(): ClusterInfo | undefined {
+    return this.services?.cluster;
+  }
+
+  private requireServices(): UnsealedServices {
+    if (this.services === undefined) throw new SealedError();
+    return this.services;
+  }
+
+  private async postUnseal(): Promise<void> {
+    const cluster = await loadClusterInfo(this.barrier, this.opts.clusterName);
+    const services = await buildServices({
+      barrier: this.barrier,
+      state: this.state,
+      logger: this.opts.logger,
+      catalog: this.opts.catalog,
+      defaultLeaseTtl: this.opts.defaultLeaseTtl,
+      maxLeaseTtl: this.opts.maxLeaseTtl,
+    });
+    this.services = { cluster, services };
+    this.state.transition('active', 'unsealed');
+    this.log.info({ cluster: cluster.name }, 'unsealed');
+  }
+
+  private sealStatusNow(n: number, t: number, initialized = true): SealStatus {
+    const sealed = !this.state.unsealed;
+    const status: SealStatus = {
+      type: 'shamir',
+      initialized,
+      sealed,
+      t,
+      n,
+      progress: sealed ? this.progress.progress : 0,
+      nonce: sealed ? this.progress.nonce : '',
+      version: VAULT_COMPAT_VERSION,
+      build_date: BUILD_DATE,
+      migration: false,
+      recovery_seal: false,
+      storage_type: this.opts.physical.type,
+    };
+    if (!sealed && this.services !== undefined) {
+      status.cluster_name = this.services.cluster.name;
+      status.cluster_id = this.services.cluster.id;
+    }
+    return status;
+  }
+}

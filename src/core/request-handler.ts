@@ -1,0 +1,211 @@
+import type { LogicalRequest, LogicalResponse, Operation } from '../logical/types.js';
+import type { Logger } from '../helper/logger.js';
+import { InvalidRequestError, PermissionDeniedError, SealedError, UnsupportedPathError } from '../helper/errors.js';
+import { uuid } from '../helper/random.js';
+import type { NodeState } from './node-state.js';
+import type { Router } from './routing/router.js';
+import type { TokenStore } from './token/token-store.js';
+import type { TokenIssuer } from './token/token-issuer.js';
+import type { TokenEntry } from './token/token-entry.js';
+import { nowSeconds } from './token/token-entry.js';
+import { authBlock } from './token/auth-block.js';
+import type { PolicyStore } from './policy/policy-store.js';
+import type { ExpirationManager } from './expiration/expiration-manager.js';
+import type { Wrapper } from './wrapping/wrapper.js';
+import { hasTraversal, matchesSpecialPath } from './special-paths.js';
+import { computeTtl } from './token/ttl.js';
+
+/** A request as the HTTP layer hands it over. */
+export interface IncomingRequest {
+  readonly operation: Operation;
+  /** Without /v1/; list requests end in "/". */
+  readonly path: string;
+  readonly data: Record<string, unknown>;
+  readonly clientToken: string;
+  readonly remoteAddress: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly wrapTtl?: number;
+  readonly peerCertificates?: readonly Buffer[];
+}
+
+/** The handled result, ready for the HTTP envelope. */
+export interface HandledResponse {
+  readonly response: LogicalResponse | undefined;
+  readonly auth: Record<string, unknown> | null;
+  readonly leaseId: string;
+  readonly leaseDuration: number;
+  readonly renewable: boolean;
+  readonly wrapInfo: Record<string, unknown> | null;
+  readonly warnings: string[];
+}
+
+export interface RequestHandlerDeps {
+  readonly state: NodeState;
+  readonly router: Router;
+  readonly tokens: TokenStore;
+  readonly issuer: TokenIssuer;
+  readonly policies: PolicyStore;
+  readonly expiration: ExpirationManager;
+  readonly wrapper: Wrapper;
+  readonly mountTtls: (prefix: string) => { defaultLeaseTtl: number; maxLeaseTtl: number };
+  readonly logger: Logger;
+}
+
+/**
+ * The request pipeline: state check → route → token (and its use count) → existence check →
+ * ACL → engine → token issue / lease registration → response wrapping.
+ */
+export class RequestHandler {
+  constructor(private readonly d: RequestHandlerDeps) {}
+
+  async handle(req: IncomingRequest): Promise<HandledResponse> {
+    if (!this.d.state.unsealed) throw new SealedError();
+    if (hasTraversal(req.path)) throw new InvalidRequestError(`invalid path "${req.path}": "." and ".." segments are not allowed`);
+    const match = this.d.router.match(req.path);
+    if (match === undefined) throw new UnsupportedPathError(req.path);
+    const { route, relative } = match;
+    const special = route.backend.specialPaths;
+    const unauthenticated = matchesSpecialPath(special?.unauthenticated, relative);
+
+    let entry: TokenEntry | undefined;
+    let operation = req.operation;
+    let lastUse = false;
+    const base = {
+      id: uuid(),
+      fullPath: req.path,
+      mountPoint: route.prefix,
+      data: req.data,
+      storage: route.storage,
+      clientToken: req.clientToken,
+      remoteAddress: req.remoteAddress,
+      headers: req.headers,
+      ...(req.peerCertificates === undefined ? {} : { connection: { peerCertificates: req.peerCertificates } }),
+      ...(req.wrapTtl === undefined ? {} : { wrapTtl: req.wrapTtl }),
+    };
+
+    // Unauthenticated paths (logins, wrapping lookup) ignore a missing or stale token.
+    if (req.clientToken !== '') entry = await this.d.tokens.lookup(req.clientToken);
+    if (!unauthenticated) {
+      if (entry === undefined) throw new PermissionDeniedError(req.clientToken !== '');
+      if (operation === 'update' && route.backend.existenceCheck !== undefined) {
+        const exists = await route.backend.existenceCheck({ ...base, operation, path: relative, ...this.tokenFields(entry) });
+        if (exists === false) operation = 'create';
+      }
+      const acl = await this.d.policies.acl(entry.policies);
+      const decision = acl.allowOperation({
+        operation,
+        path: req.path,
+        data: req.data,
+        needsSudo: matchesSpecialPath(special?.root, relative),
+        wrapTtl: req.wrapTtl,
+      });
+      if (!decision.allowed) {
+        this.d.logger.debug({ path: req.path, operation, reason: decision.reason }, 'permission denied');
+        throw new PermissionDeniedError();
+      }
+      const use = await this.d.tokens.use(req.clientToken);
+      if (use === undefined) throw new PermissionDeniedError(true);
+      lastUse = use.last;
+    }
+
+    const logical: LogicalRequest = {
+      ...base,
+      operation,
+      path: relative,
+      ...(entry === undefined ? {} : this.tokenFields(entry)),
+    };
+    let response: LogicalResponse | undefined;
+    try {
+      response = await route.backend.handleRequest(logical);
+    } finally {
+      if (lastUse) await this.d.tokens.revokeTree(req.clientToken);
+    }
+    return this.finish(req, route.prefix, response, entry, lastUse);
+  }
+
+  private tokenFields(entry: TokenEntry): Pick<LogicalRequest, 'tokenEntry'> {
+    return { tokenEntry: { accessor: entry.accessor, policies: entry.policies, cubbyholeId: entry.cubbyholeId } };
+  }
+
+  private async finish(
+    req: IncomingRequest,
+    mountPrefix: string,
+    response: LogicalResponse | undefined,
+    caller: TokenEntry | undefined,
+    lastUse: boolean,
+  ): Promise<HandledResponse> {
+    const warnings = [...(response?.warnings ?? [])];
+    let auth: Record<string, unknown> | null = null;
+    let leaseId = '';
+    let leaseDuration = 0;
+    let renewable = false;
+    const ttls = this.d.mountTtls(mountPrefix);
+
+    if (response?.auth !== undefined) {
+      const a = response.auth;
+      const issued = await this.d.issuer.issue({
+        policies: a.policies,
+        ...(a.noDefaultPolicy === undefined ? {} : { noDefaultPolicy: a.noDefaultPolicy }),
+        meta: a.metadata ?? null,
+        displayName: a.displayName ?? mountPrefix.replace(/^auth\//, '').replace(/\/$/, ''),
+        numUses: a.numUses ?? 0,
+        ttl: a.ttl ?? 0,
+        explicitMaxTtl: a.maxTtl ?? 0,
+        period: a.period ?? 0,
+        renewable: a.renewable ?? true,
+        path: req.path,
+        defaultTtl: ttls.defaultLeaseTtl,
+        maxTtl: ttls.maxLeaseTtl,
+        ...(a.boundCidrs === undefined ? {} : { boundCidrs: a.boundCidrs }),
+      });
+      warnings.push(...issued.warnings);
+      auth = authBlock(issued.id, issued.entry);
+    }
+
+    if (response?.secret !== undefined) {
+      const s = response.secret;
+      const ttl = computeTtl({ requested: s.ttl, period: 0, explicitMax: s.maxTtl ?? 0, defaultTtl: ttls.defaultLeaseTtl, maxTtl: ttls.maxLeaseTtl });
+      leaseDuration = ttl.ttl;
+      if (s.renewable || s.internalData !== undefined) {
+        if (lastUse) throw new InvalidRequestError('a leased secret cannot be returned on the last use of a limited-use token');
+        const now = nowSeconds();
+        leaseId = this.d.expiration.newLeaseId(req.path);
+        renewable = s.renewable;
+        await this.d.expiration.register({
+          leaseId,
+          kind: 'secret',
+          path: req.path,
+          mountPrefix,
+          tokenSalted: caller === undefined ? '' : this.d.tokens.saltedId(req.clientToken),
+          internalData: s.internalData ?? {},
+          issueTime: now,
+          lastRenewal: 0,
+          expireTime: ttl.ttl === 0 ? 0 : now + ttl.ttl,
+          maxExpireTime: ttl.maxTtl === 0 ? 0 : now + ttl.maxTtl,
+          renewable: s.renewable,
+        });
+      }
+    }
+
+    if (response?.issuedAuth !== undefined) auth = response.issuedAuth;
+    if (response?.lease !== undefined) {
+      leaseId = response.lease.leaseId;
+      leaseDuration = response.lease.ttl;
+      renewable = response.lease.renewable;
+    }
+
+    const handled: HandledResponse = {
+      response,
+      auth,
+      leaseId,
+      leaseDuration,
+      renewable,
+      wrapInfo: response?.wrapInfo ?? null,
+      warnings,
+    };
+    if (req.wrapTtl !== undefined && req.wrapTtl > 0 && response !== undefined && response.raw === undefined) {
+      return this.d.wrapper.wrapHandled(handled, req.wrapTtl, req.path);
+    }
+    return handled;
+  }
+}

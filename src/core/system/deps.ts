@@ -1,0 +1,17 @@
+import type { MountTable } from '../routing/mount-table.js';
+import type { Router } from '../routing/router.js';
+import type { PolicyStore } from '../policy/policy-store.js';
+import type { TokenStore } from '../token/token-store.js';
+import type { ExpirationManager } from '../expiration/expiration-manager.js';
+import type { Wrapper } from '../wrapping/wrapper.js';
+
+/** What the sys/ backend may touch in the core. */
+export interface SystemDeps {
+  readonly mounts: MountTable;
+  readonly router: Router;
+  readonly policies: PolicyStore;
+  readonly tokens: TokenStore;
+  readonly expiration: ExpirationManager;
+  readonly wrapper: Wrapper;
+  readonly systemTtls: { readonly defaultLeaseTtl: number; readonly maxLeaseTtl: number };
+}

@@ -1,0 +1,120 @@
+import type { ExpirationManager } from '../expiration/expiration-manager.js';
+import { InvalidRequestError } from '../../helper/errors.js';
+import type { TokenStore } from './token-store.js';
+import type { TokenEntry } from './token-entry.js';
+import { nowSeconds } from './token-entry.js';
+import { computeTtl } from './ttl.js';
+
+export interface IssueParams {
+  policies: readonly string[];
+  noDefaultPolicy?: boolean;
+  /** Raw id of the parent token; undefined for orphans. */
+  parent?: string;
+  meta?: Record<string, string> | null;
+  displayName?: string;
+  numUses?: number;
+  ttl?: number;
+  explicitMaxTtl?: number;
+  period?: number;
+  renewable?: boolean;
+  /** Creation path ("auth/token/create", "auth/userpass/login/bob"). */
+  path: string;
+  /** The mount's effective TTLs. */
+  defaultTtl: number;
+  maxTtl: number;
+  role?: string;
+  id?: string;
+  boundCidrs?: string[];
+}
+
+export interface IssuedToken {
+  readonly id: string;
+  readonly entry: TokenEntry;
+  readonly warnings: string[];
+}
+
+/** The token lease id: creation path + salted id (never the raw token). */
+export function tokenLeaseId(entry: Pick<TokenEntry, 'path'>, salted: string): string {
+  return `${entry.path.replace(/\/+$/, '')}/${salted}`;
+}
+
+/** Issues tokens with Vault's policy and TTL rules and registers their leases for expiry. */
+export class TokenIssuer {
+  constructor(
+    private readonly store: TokenStore,
+    private readonly expiration: ExpirationManager,
+  ) {}
+
+  async issue(p: IssueParams): Promise<IssuedToken> {
+    const isRoot = p.policies.includes('root');
+    const policies = new Set(p.policies.map((x) => x.trim().toLowerCase()).filter((x) => x !== ''));
+    if (isRoot) {
+      policies.clear();
+      policies.add('root');
+    } else if (p.noDefaultPolicy !== true) policies.add('default');
+    if (p.id !== undefined) {
+      if (p.id.includes('.')) throw new InvalidRequestError('custom token IDs cannot contain a period');
+      if (p.id.trim() === '') throw new InvalidRequestError('custom token ID must not be empty');
+      if ((await this.store.lookup(p.id)) !== undefined) throw new InvalidRequestError('cannot create a token with a duplicate ID');
+    }
+    const ttl = computeTtl({
+      requested: p.ttl ?? 0,
+      period: p.period ?? 0,
+      explicitMax: p.explicitMaxTtl ?? 0,
+      defaultTtl: p.defaultTtl,
+      maxTtl: p.maxTtl,
+      neverExpires: isRoot,
+    });
+    const created = await this.store.create({
+      policies: [...policies],
+      ...(p.parent === undefined ? {} : { parent: p.parent }),
+      meta: p.meta ?? null,
+      displayName: p.displayName ?? 'token',
+      numUses: p.numUses ?? 0,
+      ttl: ttl.ttl,
+      explicitMaxTtl: p.explicitMaxTtl ?? 0,
+      period: p.period ?? 0,
+      renewable: ttl.ttl === 0 ? false : (p.renewable ?? true),
+      path: p.path,
+      ...(p.role === undefined ? {} : { role: p.role }),
+      ...(p.id === undefined ? {} : { id: p.id }),
+      ...(p.boundCidrs === undefined ? {} : { boundCidrs: p.boundCidrs }),
+    });
+    if (created.entry.expireTime !== 0) {
+      const salted = this.store.saltedId(created.id);
+      const now = nowSeconds();
+      await this.expiration.register({
+        leaseId: tokenLeaseId(created.entry, salted),
+        kind: 'token',
+        path: created.entry.path,
+        mountPrefix: 'auth/token/',
+        tokenSalted: salted,
+        internalData: {},
+        issueTime: now,
+        lastRenewal: 0,
+        expireTime: created.entry.expireTime,
+        maxExpireTime: ttl.maxTtl === 0 ? 0 : now + ttl.maxTtl,
+        renewable: created.entry.renewable,
+      });
+    }
+    return { id: created.id, entry: created.entry, warnings: ttl.warnings };
+  }
+
+  /** Renews a token's lease by `increment` (or its period / creation TTL). */
+  async renew(salted: string, entry: TokenEntry, increment: number, mountMax: number): Promise<TokenEntry> {
+    if (!entry.renewable || entry.expireTime === 0) throw new InvalidRequestError('lease is not renewable');
+    const now = nowSeconds();
+    const leaseId = tokenLeaseId(entry, salted);
+    const lease = await this.expiration.lookup(leaseId);
+    let wanted = entry.period > 0 ? entry.period : increment > 0 ? increment : entry.creationTtl;
+    if (entry.period === 0 && mountMax > 0) wanted = Math.min(wanted, mountMax);
+    let expire = now + wanted;
+    if (lease !== undefined && lease.maxExpireTime !== 0) expire = Math.min(expire, lease.maxExpireTime);
+    if (lease !== undefined) {
+      await this.expiration.renew(leaseId, expire - now, wanted);
+    }
+    const next: TokenEntry = { ...entry, expireTime: expire, lastRenewal: now };
+    await this.store.update(salted, next);
+    return next;
+  }
+}

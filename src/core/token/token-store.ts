@@ -1,0 +1,176 @@
+import type { Storage } from '../../logical/types.js';
+import { randomBase62, uuid } from '../../helper/random.js';
+import { Salt } from './salt.js';
+import { Mutex } from '../../helper/mutex.js';
+import type { TokenEntry } from './token-entry.js';
+import { nowSeconds } from './token-entry.js';
+
+export interface CreateTokenParams {
+  policies: string[];
+  parent?: string;
+  meta?: Record<string, string> | null;
+  displayName?: string;
+  numUses?: number;
+  ttl?: number;
+  explicitMaxTtl?: number;
+  period?: number;
+  renewable?: boolean;
+  path: string;
+  role?: string;
+  /** A caller-chosen id (root/sudo only; checked by the caller). */
+  id?: string;
+  boundCidrs?: string[];
+}
+
+/** Called for each token as it is revoked, before its entry is removed (leases, cubbyhole). */
+export type RevokeHook = (saltedId: string, entry: TokenEntry) => Promise<void>;
+
+export interface CreatedToken {
+  readonly id: string;
+  readonly entry: TokenEntry;
+}
+
+/**
+ * The token store: tokens live under `id/<salted id>`, with an accessor index under
+ * `accessor/<salted accessor>` → salted id, and a parent index `parent/<salted parent>/<salted child>`.
+ */
+export class TokenStore {
+  private readonly hooks: RevokeHook[] = [];
+  /** Serialises use-count updates so that a token with N uses serves exactly N requests. */
+  private readonly useLock = new Mutex();
+
+  private constructor(
+    private readonly storage: Storage,
+    private readonly salt: Salt,
+  ) {}
+
+  onRevoke(hook: RevokeHook): void {
+    this.hooks.push(hook);
+  }
+
+  static async open(storage: Storage): Promise<TokenStore> {
+    return new TokenStore(storage, await Salt.load(storage));
+  }
+
+  saltedId(id: string): string {
+    return this.salt.hash(id);
+  }
+
+  async create(p: CreateTokenParams): Promise<CreatedToken> {
+    const id = p.id ?? `hvs.${randomBase62(24)}`;
+    const now = nowSeconds();
+    const ttl = p.ttl ?? 0;
+    const entry: TokenEntry = {
+      accessor: randomBase62(24),
+      parent: p.parent === undefined ? '' : this.saltedId(p.parent),
+      policies: [...new Set(p.policies)].sort(),
+      meta: p.meta ?? null,
+      displayName: p.displayName ?? 'token',
+      numUses: p.numUses ?? 0,
+      creationTime: now,
+      creationTtl: ttl,
+      expireTime: ttl > 0 ? now + ttl : 0,
+      explicitMaxTtl: p.explicitMaxTtl ?? 0,
+      period: p.period ?? 0,
+      renewable: p.renewable ?? ttl > 0,
+      path: p.path,
+      type: 'service',
+      cubbyholeId: uuid(),
+      role: p.role ?? '',
+      lastRenewal: 0,
+      boundCidrs: p.boundCidrs ?? [],
+    };
+    const salted = this.saltedId(id);
+    await this.storage.put(`id/${salted}`, Buffer.from(JSON.stringify(entry), 'utf8'));
+    await this.storage.put(`accessor/${this.salt.hash(entry.accessor)}`, Buffer.from(salted, 'utf8'));
+    if (entry.parent !== '') await this.storage.put(`parent/${entry.parent}/${salted}`, Buffer.alloc(0));
+    return { id, entry };
+  }
+
+  /** The live entry for a token id, or undefined if unknown or expired. */
+  async lookup(id: string): Promise<TokenEntry | undefined> {
+    if (id === '') return undefined;
+    const raw = await this.storage.get(`id/${this.saltedId(id)}`);
+    if (raw === undefined) return undefined;
+    const entry = JSON.parse(raw.toString('utf8')) as TokenEntry;
+    if (entry.expireTime !== 0 && entry.expireTime <= nowSeconds()) return undefined;
+    if (entry.numUses < 0) return undefined; // last use spent, revocation pending
+    return entry;
+  }
+
+  async lookupSalted(salted: string): Promise<TokenEntry | undefined> {
+    const raw = await this.storage.get(`id/${salted}`);
+    return raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as TokenEntry);
+  }
+
+  /** The salted id behind an accessor, or undefined. */
+  async saltedByAccessor(accessor: string): Promise<string | undefined> {
+    if (accessor === '' || accessor.includes('/')) return undefined;
+    const raw = await this.storage.get(`accessor/${this.salt.hash(accessor)}`);
+    return raw?.toString('utf8');
+  }
+
+  async listAccessors(): Promise<string[]> {
+    const out: string[] = [];
+    for (const salted of await this.storage.list('id/')) {
+      const e = await this.lookupSalted(salted);
+      if (e !== undefined) out.push(e.accessor);
+    }
+    return out.sort();
+  }
+
+  async update(salted: string, entry: TokenEntry): Promise<void> {
+    await this.storage.put(`id/${salted}`, Buffer.from(JSON.stringify(entry), 'utf8'));
+  }
+
+  /**
+   * Counts one use of a limited-use token. Returns the entry as it was before this use and whether
+   * this was its last use (the caller revokes it once the request finishes); undefined when the
+   * token has no uses left.
+   */
+  use(id: string): Promise<{ entry: TokenEntry; last: boolean } | undefined> {
+    return this.useLock.run(async () => {
+      const salted = this.saltedId(id);
+      const entry = await this.lookupSalted(salted);
+      if (entry === undefined) return undefined;
+      if (entry.numUses === 0) return { entry, last: false };
+      if (entry.numUses < 0) return undefined; // revocation pending
+      const remaining = entry.numUses - 1;
+      await this.update(salted, { ...entry, numUses: remaining === 0 ? -1 : remaining });
+      return { entry, last: remaining === 0 };
+    });
+  }
+
+  /** Revokes a token and every descendant, children first. Unknown tokens are ignored. */
+  async revokeTreeSalted(salted: string): Promise<void> {
+    for (const child of await this.storage.list(`parent/${salted}/`)) {
+      await this.revokeTreeSalted(child.replace(/\/$/, ''));
+    }
+    await this.removeSalted(salted);
+  }
+
+  revokeTree(id: string): Promise<void> {
+    return this.revokeTreeSalted(this.saltedId(id));
+  }
+
+  /** Revokes only this token; its children become orphans. */
+  async revokeOrphan(id: string): Promise<void> {
+    const salted = this.saltedId(id);
+    for (const child of await this.storage.list(`parent/${salted}/`)) {
+      const childSalted = child.replace(/\/$/, '');
+      const e = await this.lookupSalted(childSalted);
+      if (e !== undefined) await this.update(childSalted, { ...e, parent: '' });
+      await this.storage.delete(`parent/${salted}/${childSalted}`);
+    }
+    await this.removeSalted(salted);
+  }
+
+  private async removeSalted(salted: string): Promise<void> {
+    const entry = await this.lookupSalted(salted);
+    if (entry === undefined) return;
+    for (const hook of this.hooks) await hook(salted, entry);
+    await this.storage.delete(`accessor/${this.salt.hash(entry.accessor)}`);
+    if (entry.parent !== '') await this.storage.delete(`parent/${entry.parent}/${salted}`);
+    await this.storage.delete(`id/${salted}`);
+  }
+}

@@ -1,0 +1,103 @@
+import type { Storage } from '../../logical/types.js';
+import { InvalidRequestError } from '../../helper/errors.js';
+import { uuid } from '../../helper/random.js';
+import type { TokenStore } from '../token/token-store.js';
+import type { TokenIssuer } from '../token/token-issuer.js';
+import type { HandledResponse } from '../request-handler.js';
+
+/** What a wrapping token guards, kept behind the barrier under its cubbyhole id. */
+interface Wrapped {
+  readonly response: string;
+  readonly creationTime: string;
+  readonly creationTtl: number;
+  readonly creationPath: string;
+}
+
+const INVALID = 'wrapping token is not valid or does not exist';
+
+/**
+ * Response wrapping: the would-be response is stored for a new single-use, orphan token carrying
+ * only the `response-wrapping` policy; unwrapping returns it verbatim and revokes the token.
+ */
+export class Wrapper {
+  constructor(
+    private readonly storage: Storage, // sys/wrapping/ view
+    private readonly tokens: TokenStore,
+    private readonly issuer: TokenIssuer,
+  ) {
+    tokens.onRevoke(async (_salted, entry) => {
+      if (entry.policies.includes('response-wrapping')) await this.storage.delete(entry.cubbyholeId);
+    });
+  }
+
+  /** Wraps any JSON document (sys/wrapping/wrap, or a handled response). */
+  async wrap(document: unknown, ttl: number, creationPath: string, wrappedAccessor?: string): Promise<Record<string, unknown>> {
+    const issued = await this.issuer.issue({
+      policies: ['response-wrapping'],
+      noDefaultPolicy: true,
+      numUses: 1,
+      ttl,
+      renewable: false,
+      path: 'sys/wrapping/wrap',
+      defaultTtl: ttl,
+      maxTtl: ttl,
+      displayName: 'response-wrapping',
+    });
+    const creationTime = new Date().toISOString();
+    const wrapped: Wrapped = { response: JSON.stringify(document), creationTime, creationTtl: ttl, creationPath };
+    await this.storage.put(issued.entry.cubbyholeId, Buffer.from(JSON.stringify(wrapped), 'utf8'));
+    const info: Record<string, unknown> = {
+      token: issued.id,
+      accessor: issued.entry.accessor,
+      ttl,
+      creation_time: creationTime,
+      creation_path: creationPath,
+    };
+    if (wrappedAccessor !== undefined) info.wrapped_accessor = wrappedAccessor;
+    return info;
+  }
+
+  async wrapHandled(h: HandledResponse, ttl: number, path: string): Promise<HandledResponse> {
+    const doc = {
+      request_id: uuid(),
+      lease_id: h.leaseId,
+      renewable: h.renewable,
+      lease_duration: h.leaseDuration,
+      data: h.response?.data ?? null,
+      wrap_info: null,
+      warnings: h.warnings.length === 0 ? null : h.warnings,
+      auth: h.auth,
+    };
+    const accessor = typeof h.auth?.accessor === 'string' ? h.auth.accessor : undefined;
+    const wrapInfo = await this.wrap(doc, ttl, path, accessor);
+    return { response: undefined, auth: null, leaseId: '', leaseDuration: 0, renewable: false, wrapInfo, warnings: [] };
+  }
+
+  /** Returns the wrapped document (JSON text) and revokes the wrapping token. */
+  async unwrap(token: string): Promise<string> {
+    const { wrapped } = await this.load(token);
+    await this.tokens.revokeTree(token);
+    return wrapped.response;
+  }
+
+  async lookup(token: string): Promise<{ creation_ttl: number; creation_time: string; creation_path: string }> {
+    const { wrapped } = await this.load(token);
+    return { creation_ttl: wrapped.creationTtl, creation_time: wrapped.creationTime, creation_path: wrapped.creationPath };
+  }
+
+  /** Moves the wrapped document to a new wrapping token with the same TTL and path. */
+  async rewrap(token: string): Promise<Record<string, unknown>> {
+    const { wrapped } = await this.load(token);
+    await this.tokens.revokeTree(token);
+    return this.wrap(JSON.parse(wrapped.response) as unknown, wrapped.creationTtl, wrapped.creationPath);
+  }
+
+  private async load(token: string): Promise<{ wrapped: Wrapped }> {
+    if (token === '') throw new InvalidRequestError(INVALID);
+    const entry = await this.tokens.lookup(token);
+    if (entry?.policies.includes('response-wrapping') !== true) throw new InvalidRequestError(INVALID);
+    const raw = await this.storage.get(entry.cubbyholeId);
+    if (raw === undefined) throw new InvalidRequestError(INVALID);
+    return { wrapped: JSON.parse(raw.toString('utf8')) as Wrapped };
+  }
+}

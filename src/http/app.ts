@@ -1,0 +1,53 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { Core } from '../core/core.js';
+import { VaultError } from '../helper/errors.js';
+import type { HttpDeps } from './deps.js';
+import { errorsMiddleware } from './middleware/errors.js';
+import { registerSysInit } from './sys-init.js';
+import { registerSysSeal } from './sys-seal.js';
+import { registerSysHealth } from './sys-health.js';
+import { registerSysKeys } from './sys-keys.js';
+import type { Middleware } from 'koa';
+
+export interface AppOptions extends HttpDeps {
+  /** Handles every /v1 request that no sys edge route claimed (the logical request pipeline). */
+  readonly logical: Middleware;
+}
+
+/**
+ * The koa application: the JSON error middleware first, then the sys edge endpoints each node
+ * answers for itself, then the logical pipeline for everything else under /v1/.
+ */
+export function createApp(core: Core, opts: AppOptions): Koa {
+  const app = new Koa({ proxy: false });
+  app.silent = true;
+  app.use(errorsMiddleware(opts.logger.child({ subsystem: 'http' })));
+  app.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    const namespace = ctx.get('x-vault-namespace');
+    if (namespace !== '') ctx.set('X-Vault-Namespace', namespace);
+    await next();
+  });
+
+  const router = new Router();
+  registerSysInit(router, core, opts);
+  registerSysSeal(router, core, opts);
+  registerSysHealth(router, core, opts);
+  registerSysKeys(router, core);
+  app.use(router.routes());
+  app.use(
+    router.allowedMethods({
+      throw: true,
+      methodNotAllowed: () => new VaultError(405, 'unsupported operation'),
+      notImplemented: () => new VaultError(405, 'unsupported operation'),
+    }),
+  );
+  app.use(async (ctx, next) => {
+    if (!ctx.path.startsWith('/v1/')) {
+      throw new VaultError(404, `unsupported path "${ctx.path}"; the API lives under /v1/`);
+    }
+    await opts.logical(ctx, next);
+  });
+  return app;
+}

@@ -1,0 +1,67 @@
+import type { Router, RouterContext } from '@koa/router';
+import type { Core } from '../core/core.js';
+import { healthStatusCode } from '../core/health.js';
+import { SealedError } from '../helper/errors.js';
+import { VAULT_COMPAT_VERSION } from '../version.js';
+import type { HttpDeps } from './deps.js';
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** sys/health (Vault's codes and parameters), the plain live/ready/active probes, and sys/leader. */
+export function registerSysHealth(router: Router, core: Core, deps: HttpDeps): void {
+  const health = async (ctx: RouterContext): Promise<void> => {
+    const initialized = await core.initialized();
+    const snapshot = core.state.snapshot;
+    const status = healthStatusCode({ initialized, state: snapshot.state, query: ctx.query });
+    const standby = snapshot.state === 'standby' || snapshot.state === 'stepping-down';
+    const cluster = core.cluster;
+    ctx.status = status;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = {
+      initialized,
+      sealed: !core.state.unsealed,
+      standby,
+      performance_standby: false,
+      replication_performance_mode: 'disabled',
+      replication_dr_mode: 'disabled',
+      server_time_utc: Math.floor(Date.now() / 1000),
+      version: VAULT_COMPAT_VERSION,
+      ...(cluster === undefined ? {} : { cluster_name: cluster.name, cluster_id: cluster.id }),
+    };
+  };
+  router.get('/v1/sys/health', health);
+  router.head('/v1/sys/health', health);
+
+  const probe =
+    (ok: (state: string) => boolean) =>
+    (ctx: RouterContext): void => {
+      const s = core.state.snapshot;
+      ctx.status = ok(s.state) ? 200 : 503;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = {
+        state: s.state,
+        reason: s.reason,
+        initialized: s.state !== 'uninitialized',
+        sealed: !core.state.unsealed,
+        active_since: s.activeSince ?? null,
+      };
+    };
+  router.get('/v1/sys/health/live', probe(() => true));
+  router.get('/v1/sys/health/ready', probe((s) => s === 'active' || s === 'standby'));
+  router.get('/v1/sys/health/active', probe((s) => s === 'active'));
+
+  router.get('/v1/sys/leader', (ctx) => {
+    if (!core.state.unsealed) throw new SealedError();
+    const s = core.state.snapshot;
+    const leader = deps.ha?.leader();
+    ctx.body = {
+      ha_enabled: deps.ha !== undefined,
+      is_self: deps.ha === undefined ? false : (leader?.isSelf ?? false),
+      active_time: s.state === 'active' && deps.ha !== undefined ? (s.activeSince ?? ZERO_TIME) : ZERO_TIME,
+      leader_address: leader?.leaderAddress ?? '',
+      leader_cluster_address: leader?.leaderClusterAddress ?? '',
+      performance_standby: false,
+      performance_standby_last_remote_wal: 0,
+    };
+  });
+}

@@ -1,0 +1,116 @@
+import { devConfig, loadConfig } from '../config/load.js';
+import type { LogLevel, ServerConfig } from '../config/types.js';
+import { Core } from '../core/core.js';
+import { builtinCatalog } from '../builtin/catalog.js';
+import { createLogger } from '../helper/logger.js';
+import type { Logger } from '../helper/logger.js';
+import { createApp } from '../http/app.js';
+import { logicalHandler } from '../http/logical-handler.js';
+import { startListener } from '../http/listener.js';
+import type { RunningListener } from '../http/listener.js';
+import { createStorage } from './storage.js';
+import { devBanner, setupDev, storeTokenForCli } from './dev-setup.js';
+import type { PhysicalBackend } from '../physical/types.js';
+
+export type RunServerOptions =
+  | { configPaths: string[]; logLevel?: string }
+  | { dev: { rootTokenId?: string; listenAddress?: string; noStoreToken?: boolean }; logLevel?: string };
+
+/** A started server; `stop` closes listeners, seals and releases storage. */
+export interface RunningServer {
+  readonly core: Core;
+  readonly config: Readonly<ServerConfig>;
+  readonly listeners: readonly RunningListener[];
+  readonly logger: Logger;
+  stop(): Promise<void>;
+}
+
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error']);
+
+function levelOf(override: string | undefined, config: Readonly<ServerConfig>): LogLevel {
+  const l = override === 'warning' ? 'warn' : override === 'err' ? 'error' : override;
+  if (l !== undefined && LEVELS.has(l)) return l as LogLevel;
+  return config.logLevel;
+}
+
+/** Starts a server from options (config files or dev mode) and returns once it listens. */
+export async function startServer(options: RunServerOptions): Promise<RunningServer> {
+  const dev = 'dev' in options ? options.dev : undefined;
+  const config =
+    dev === undefined
+      ? await loadConfig((options as { configPaths: string[] }).configPaths)
+      : devConfig(dev.listenAddress === undefined ? {} : { listenAddress: dev.listenAddress });
+  const logger = createLogger(levelOf(options.logLevel, config));
+  for (const w of config.warnings) logger.warn(w);
+  const physical: PhysicalBackend = createStorage(config.storage);
+  const core = await Core.create({
+    physical,
+    logger,
+    catalog: builtinCatalog(),
+    defaultLeaseTtl: config.defaultLeaseTtl,
+    maxLeaseTtl: config.maxLeaseTtl,
+    ...(config.clusterName === undefined ? {} : { clusterName: config.clusterName }),
+  });
+  const configuredSize = config.listeners[0]?.maxRequestSize ?? 32 * 1024 * 1024;
+  const maxRequestSize = configuredSize === 0 ? Number.POSITIVE_INFINITY : configuredSize;
+  const app = createApp(core, { logger, maxRequestSize, logical: logicalHandler(core, maxRequestSize) });
+  const listeners: RunningListener[] = [];
+  for (const l of config.listeners) {
+    listeners.push(
+      await startListener(app, {
+        address: `${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`,
+        maxRequestDurationSeconds: l.maxRequestDuration,
+        ...(l.tls === undefined
+          ? {}
+          : {
+              tls: {
+                certFile: l.tls.certFile,
+                keyFile: l.tls.keyFile,
+                ...(l.tls.clientCaFile === undefined ? {} : { clientCaFile: l.tls.clientCaFile }),
+                requireClientCert: l.tls.requireAndVerifyClientCert,
+                disableClientCerts: l.tls.disableClientCerts,
+                minVersion: ({ tls10: 'TLSv1', tls11: 'TLSv1.1', tls12: 'TLSv1.2', tls13: 'TLSv1.3' } as const)[l.tls.minVersion],
+              },
+            }),
+      }),
+    );
+    logger.info({ address: l.address, tls: l.tls !== undefined }, 'listening');
+  }
+  if (dev !== undefined) {
+    const result = await setupDev(core, dev.rootTokenId);
+    if (dev.noStoreToken !== true) await storeTokenForCli(result.rootToken).catch((err: unknown) => {
+      logger.warn({ err }, 'could not write ~/.vault-token');
+    });
+    process.stdout.write(devBanner(config.apiAddr, result));
+  }
+  let stopped = false;
+  return {
+    core,
+    config,
+    listeners,
+    logger,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await Promise.all(listeners.map((l) => l.close()));
+      await core.sealNode('shutting down');
+      await physical.close?.();
+    },
+  };
+}
+
+/** Runs a server until SIGINT or SIGTERM, then shuts it down cleanly. */
+export async function runServer(options: RunServerOptions): Promise<void> {
+  const server = await startServer(options);
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string): void => {
+      server.logger.info({ signal }, 'shutting down');
+      server.stop().then(resolve, (err: unknown) => {
+        server.logger.error({ err }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+}
