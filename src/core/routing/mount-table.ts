@@ -35,6 +35,11 @@ export interface MountTableDeps {
   readonly onUnmount?: (prefix: string) => Promise<void>;
 }
 
+/** "generic", "kv-v1" and "kv-v2" are kv under other names. */
+function canonicalType(type: string): string {
+  return type === 'generic' || type === 'kv-v1' || type === 'kv-v2' ? 'kv' : type;
+}
+
 /** Normalises a user-supplied mount path: no leading slash, exactly one trailing slash. */
 export function normalizeMountPath(path: string): string {
   const p = path.replace(/^\/+/, '').replace(/\/+$/, '');
@@ -81,7 +86,7 @@ export class MountTable {
     if (SINGLETON_TYPES.has(m.type)) {
       throw new VaultError(403, `mount type of "${m.type}" is not mountable`);
     }
-    if (!this.deps.factories[m.table].has(m.type)) {
+    if (!this.deps.factories[m.table].has(canonicalType(m.type))) {
       throw new InvalidRequestError(
         m.table === 'auth' ? `unknown auth method type: ${m.type}` : `plugin not found in the catalog: ${m.type}`,
       );
@@ -146,7 +151,7 @@ export class MountTable {
   }
 
   private newEntry(m: NewMount): MountEntry {
-    const type = m.type === 'generic' || m.type === 'kv-v1' || m.type === 'kv-v2' ? 'kv' : m.type;
+    const type = canonicalType(m.type);
     const options = { ...m.options };
     if (m.type === 'kv-v2') options.version = '2';
     if (m.type === 'kv-v1') options.version = '1';

@@ -1,0 +1,194 @@
+/**
+ * kv version 2 storage model.
+ *
+ * Storage layout (inside the mount's view, behind the barrier; every value is JSON):
+ *   config                     mount settings: { maxVersions, casRequired, deleteVersionAfter }
+ *   metadata/<key>             one KeyMetadata per secret: settings, custom metadata and the
+ *                              metadata of every live version. LIST metadata/<folder>/ is a
+ *                              plain storage list of this prefix.
+ *   versions/<sha256(key)>/<n> the data of version n: { data }. Keyed by a hash so that secret
+ *                              names of any shape map to one flat folder per key; deleting a key
+ *                              clears the whole folder, including blobs a failed prune left behind.
+ *
+ * A read is two storage gets (metadata, then the version); a write is one put of the version and
+ * one put of the metadata (version first, so metadata never points at a missing version).
+ * Timestamps are kept as epoch milliseconds and rendered as RFC 3339 (Go's RFC3339Nano layout).
+ */
+import { createHash } from 'node:crypto';
+import type { Storage } from '../../../../logical/types.js';
+
+/** Versions kept per key when neither the key nor the mount says otherwise. */
+export const DEFAULT_MAX_VERSIONS = 10;
+
+/** Metadata of one version. */
+export interface VersionMetadata {
+  createdTime: number;
+  /** When the version is (or will be) deleted; null while live with no deadline. */
+  deletionTime: number | null;
+  destroyed: boolean;
+}
+
+/** Everything known about one secret, stored at metadata/<key>. */
+export interface KeyMetadata {
+  key: string;
+  versions: Record<string, VersionMetadata>;
+  currentVersion: number;
+  oldestVersion: number;
+  createdTime: number;
+  updatedTime: number;
+  /** 0: use the mount's setting. */
+  maxVersions: number;
+  casRequired: boolean;
+  /** Seconds; 0: use the mount's setting. */
+  deleteVersionAfter: number;
+  customMetadata: Record<string, string> | null;
+}
+
+/** Formats epoch milliseconds the way Go prints time.RFC3339Nano in UTC (trailing zeros trimmed). */
+export function formatTime(ms: number | null): string {
+  if (ms === null) return '';
+  return new Date(ms).toISOString().replace(/\.?0+Z$/, 'Z');
+}
+
+/** Whether a version is deleted at `now` (a deletion deadline in the future is not yet a deletion). */
+export function isDeleted(vm: VersionMetadata, now: number): boolean {
+  return vm.deletionTime !== null && vm.deletionTime <= now;
+}
+
+/** The per-version metadata Vault returns next to data (read, write, patch, subkeys). */
+export function versionView(
+  meta: KeyMetadata,
+  version: number,
+  vm: VersionMetadata,
+): Record<string, unknown> {
+  return {
+    created_time: formatTime(vm.createdTime),
+    custom_metadata: customMetadataView(meta),
+    deletion_time: formatTime(vm.deletionTime),
+    destroyed: vm.destroyed,
+    version,
+  };
+}
+
+/** custom_metadata as Vault shows it: null when empty. */
+export function customMetadataView(meta: KeyMetadata): Record<string, string> | null {
+  return meta.customMetadata !== null && Object.keys(meta.customMetadata).length > 0
+    ? meta.customMetadata
+    : null;
+}
+
+export function metadataKey(key: string): string {
+  return `metadata/${key}`;
+}
+
+function versionFolder(key: string): string {
+  return `versions/${createHash('sha256').update(key, 'utf8').digest('hex')}/`;
+}
+
+export function versionKey(key: string, version: number): string {
+  return `${versionFolder(key)}${version}`;
+}
+
+/** A fresh metadata record for a key that has none. */
+export function newKeyMetadata(key: string, now: number): KeyMetadata {
+  return {
+    key,
+    versions: {},
+    currentVersion: 0,
+    oldestVersion: 0,
+    createdTime: now,
+    updatedTime: now,
+    maxVersions: 0,
+    casRequired: false,
+    deleteVersionAfter: 0,
+    customMetadata: null,
+  };
+}
+
+export async function readKeyMetadata(storage: Storage, key: string): Promise<KeyMetadata | undefined> {
+  const raw = await storage.get(metadataKey(key));
+  return raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as KeyMetadata);
+}
+
+export async function writeKeyMetadata(storage: Storage, meta: KeyMetadata): Promise<void> {
+  await storage.put(metadataKey(meta.key), Buffer.from(JSON.stringify(meta), 'utf8'));
+}
+
+export async function readVersionData(
+  storage: Storage,
+  key: string,
+  version: number,
+): Promise<Record<string, unknown> | undefined> {
+  const raw = await storage.get(versionKey(key, version));
+  if (raw === undefined) return undefined;
+  return (JSON.parse(raw.toString('utf8')) as { data: Record<string, unknown> }).data;
+}
+
+export async function writeVersionData(
+  storage: Storage,
+  key: string,
+  version: number,
+  data: Record<string, unknown>,
+): Promise<void> {
+  await storage.put(versionKey(key, version), Buffer.from(JSON.stringify({ data }), 'utf8'));
+}
+
+/** Removes a key entirely: every version blob under its folder, then its metadata. */
+export async function deleteKey(storage: Storage, key: string): Promise<void> {
+  const folder = versionFolder(key);
+  for (const name of await storage.list(folder)) await storage.delete(folder + name);
+  await storage.delete(metadataKey(key));
+}
+
+/**
+ * Records a new version in `meta` and slides the max_versions window. Returns the new version
+ * number and the range of versions that fell out of the window (their blobs must be deleted).
+ */
+export function addVersion(
+  meta: KeyMetadata,
+  vm: VersionMetadata,
+  mountMaxVersions: number,
+): { version: number; pruneFrom: number; pruneTo: number } {
+  meta.currentVersion += 1;
+  meta.versions[String(meta.currentVersion)] = vm;
+  meta.updatedTime = vm.createdTime;
+  const maxVersions =
+    meta.maxVersions > 0 ? meta.maxVersions : mountMaxVersions > 0 ? mountMaxVersions : DEFAULT_MAX_VERSIONS;
+  let pruneFrom = 0;
+  let pruneTo = -1;
+  if (meta.currentVersion - meta.oldestVersion >= maxVersions) {
+    pruneTo = meta.currentVersion - maxVersions;
+    pruneFrom = Math.max(meta.oldestVersion, 1);
+    meta.versions = Object.fromEntries(Object.entries(meta.versions).filter(([v]) => Number(v) > pruneTo));
+    meta.oldestVersion = pruneTo + 1;
+  }
+  return { version: meta.currentVersion, pruneFrom, pruneTo };
+}
+
+/**
+ * Deletes the blobs of pruned versions, oldest first. A failure becomes a warning rather than an
+ * error: the new version is already written, and the leftovers are unreachable and are cleared
+ * when the key's metadata is deleted.
+ */
+export async function pruneVersions(
+  storage: Storage,
+  key: string,
+  from: number,
+  to: number,
+): Promise<string | undefined> {
+  try {
+    for (let v = from; v <= to; v++) await storage.delete(versionKey(key, v));
+    return undefined;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return `error occurred when cleaning up old versions, these will be cleaned up when the key is deleted: ${reason}`;
+  }
+}
+
+/** The deletion deadline for a version created (or undeleted) at `from`: the smaller non-zero setting. */
+export function deletionDeadline(from: number, mountSeconds: number, keySeconds: number): number | null {
+  if (mountSeconds < 0) return null; // disabled on this mount
+  const candidates = [mountSeconds, keySeconds].filter((s) => s > 0);
+  if (candidates.length === 0) return null;
+  return from + Math.min(...candidates) * 1000;
+}
