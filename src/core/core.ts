@@ -9,6 +9,7 @@ import { StorageView } from './barrier/view.js';
 import { NodeState } from './node-state.js';
 import { ShamirSeal } from './seal/shamir-seal.js';
 import type { InitParams } from './seal/shamir-seal.js';
+import { validateInitParams } from './seal/shamir-seal.js';
 import { UnsealProgress } from './seal/unseal-progress.js';
 import { decodeKeyShare } from './seal/decode-key.js';
 import type { ClusterInfo } from './cluster-info.js';
@@ -102,6 +103,10 @@ export class Core {
   initialize(params: InitParams): Promise<InitResult> {
     return this.lifecycle.run(async () => {
       if (await this.initialized()) throw new InvalidRequestError('Vault is already initialized');
+      validateInitParams(params);
+      // Storage without a seal configuration holds nothing of value: clear what an interrupted
+      // earlier attempt may have left, so that this attempt starts from nothing.
+      await clearPhysical(this.opts.physical);
       const rootKey = randomBytes(32);
       try {
         await this.barrier.initialize(rootKey);
@@ -250,5 +255,12 @@ export class Core {
       status.cluster_id = this.services.cluster.id;
     }
     return status;
+  }
+}
+
+async function clearPhysical(physical: PhysicalBackend, prefix = ''): Promise<void> {
+  for (const key of await physical.list(prefix)) {
+    if (key.endsWith('/')) await clearPhysical(physical, prefix + key);
+    else await physical.delete(prefix + key);
   }
 }

@@ -51,7 +51,7 @@ export class UnsupportedOperationError extends VaultError {
 /** 503 while the node is sealed or not initialised. */
 export class SealedError extends VaultError {
   constructor() {
-    super(503, 'Vault is sealed');
+    super(503, 'Vault is sealed', true);
   }
 }
 

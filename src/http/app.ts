@@ -36,14 +36,10 @@ export function createApp(core: Core, opts: AppOptions): Koa {
   registerSysHealth(router, core, opts);
   registerSysKeys(router, core);
   app.use(router.routes());
-  app.use(
-    router.allowedMethods({
-      throw: true,
-      methodNotAllowed: () => new VaultError(405, 'unsupported operation'),
-      notImplemented: () => new VaultError(405, 'unsupported operation'),
-    }),
-  );
   app.use(async (ctx, next) => {
+    // A sys edge path asked with a method it does not take: 405, not the logical pipeline.
+    const matched = (ctx as { matched?: unknown[] }).matched;
+    if (matched !== undefined && matched.length > 0) throw new VaultError(405, `unsupported operation ${ctx.method} on ${ctx.path}`);
     if (!ctx.path.startsWith('/v1/')) {
       throw new VaultError(404, `unsupported path "${ctx.path}"; the API lives under /v1/`);
     }

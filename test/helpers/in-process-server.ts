@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer } from '../../src/server/run-server.js';
 import type { RunningServer } from '../../src/server/run-server.js';
 import { freePort } from './free-port.js';
@@ -18,20 +21,36 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+/** A server from an HCL config body (the listener is added), not initialised, in this process. */
+export async function startConfiguredServer(hclBody: string): Promise<TestServer> {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'tresor-cfg-'));
+  const file = join(dir, 'config.hcl');
+  await writeFile(file, `${hclBody}\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\n`);
+  const server = await startServer({ configPaths: [file], logLevel: 'error' });
+  return wrap(server, `http://127.0.0.1:${port}`, '', async () => {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+}
+
 /** A dev server (inmem, unsealed, kv v2 at secret/) in this process, on a real loopback socket. */
 export async function startTestServer(): Promise<TestServer> {
   const port = await freePort();
   const rootToken = `root-${randomBytes(8).toString('hex')}`;
   const write = process.stdout.write.bind(process.stdout);
   // the dev banner goes to stdout; keep test output clean
-  process.stdout.write = (() => true) as typeof process.stdout.write;
+  process.stdout.write = () => true;
   let server: RunningServer;
   try {
     server = await startServer({ dev: { rootTokenId: rootToken, listenAddress: `127.0.0.1:${port}`, noStoreToken: true }, logLevel: 'error' });
   } finally {
     process.stdout.write = write;
   }
-  const url = `http://127.0.0.1:${port}`;
+  return wrap(server, `http://127.0.0.1:${port}`, rootToken, () => server.stop());
+}
+
+function wrap(server: RunningServer, url: string, rootToken: string, stop: () => Promise<void>): TestServer {
   return {
     url,
     rootToken,
@@ -43,7 +62,7 @@ export async function startTestServer(): Promise<TestServer> {
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
       const text = await res.text();
-      let parsed: Record<string, unknown> = {};
+      let parsed: Record<string, unknown>;
       try {
         parsed = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
       } catch {
@@ -51,6 +70,6 @@ export async function startTestServer(): Promise<TestServer> {
       }
       return { status: res.status, body: parsed, text };
     },
-    stop: () => server.stop(),
+    stop,
   };
 }
