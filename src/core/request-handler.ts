@@ -103,9 +103,11 @@ export class RequestHandler {
         this.d.logger.debug({ path: req.path, operation, reason: decision.reason }, 'permission denied');
         throw new PermissionDeniedError();
       }
-      const use = await this.d.tokens.use(req.clientToken);
-      if (use === undefined) throw new PermissionDeniedError(true);
-      lastUse = use.last;
+      if (entry.numUses !== 0) {
+        const use = await this.d.tokens.use(req.clientToken);
+        if (use === undefined) throw new PermissionDeniedError(true);
+        lastUse = use.last;
+      }
     }
 
     const logical: LogicalRequest = {

@@ -42,7 +42,7 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
       : devConfig(dev.listenAddress === undefined ? {} : { listenAddress: dev.listenAddress });
   const logger = createLogger(levelOf(options.logLevel, config));
   for (const w of config.warnings) logger.warn(w);
-  const physical: PhysicalBackend = createStorage(config.storage);
+  const physical: PhysicalBackend = createStorage(config.storage, config.disableCache);
   const core = await Core.create({
     physical,
     logger,

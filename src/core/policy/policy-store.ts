@@ -16,6 +16,8 @@ import type { TemplateIdentity } from './template.js';
 /** Where ACL policies live in the storage the store is given. */
 export const POLICY_PREFIX = 'policy/';
 
+const ROOT_ACL = new Acl([rootPolicy]);
+
 const VALID_NAME = /^[a-z0-9_.@+=:-]+$/;
 
 /** The stored form of one policy. */
@@ -37,6 +39,7 @@ export interface PolicyStoreOptions {
  */
 export class PolicyStore {
   private readonly cache = new Map<string, Policy>();
+  private readonly aclCache = new Map<string, { generation: number; acl: Acl }>();
   private readonly cacheSize: number;
   /** Bumped by every write and invalidation, so that a read racing a write never caches stale text. */
   private generation = 0;
@@ -137,11 +140,21 @@ export class PolicyStore {
    * templates cannot be filled are left out).
    */
   async acl(names: readonly string[], identity?: TemplateIdentity): Promise<Acl> {
-    const unique = [...new Set(names.map((n) => PolicyStore.normalizeName(n)))];
-    if (unique.includes(ROOT_POLICY_NAME)) return new Acl([rootPolicy]);
+    const unique = [...new Set(names.map((n) => PolicyStore.normalizeName(n)))].sort();
+    if (unique.includes(ROOT_POLICY_NAME)) return ROOT_ACL;
+    // ACLs are built once per set of names and policy generation (this sits on every request).
+    const key = unique.join('\n');
+    const cached = identity === undefined ? this.aclCache.get(key) : undefined;
+    if (cached?.generation === this.generation) return cached.acl;
+    const generation = this.generation;
     const found = await Promise.all(unique.map((n) => this.get(n)));
-    const policies = found.filter((p) => p !== undefined).map((p) => renderPolicy(p, identity));
-    return new Acl(policies);
+    const present = found.filter((p) => p !== undefined);
+    const acl = new Acl(present.map((p) => renderPolicy(p, identity)));
+    if (identity === undefined && !present.some((p) => p.templated)) {
+      if (this.aclCache.size >= this.cacheSize) this.aclCache.clear();
+      this.aclCache.set(key, { generation, acl });
+    }
+    return acl;
   }
 
   private async write(key: string, raw: string): Promise<void> {

@@ -36,6 +36,11 @@ export interface CreatedToken {
  */
 export class TokenStore {
   private readonly hooks: RevokeHook[] = [];
+  /**
+   * Entries by salted id. Every write goes through this store on the active node, so the cache
+   * stays exact; a new store (after unseal or promotion) starts empty.
+   */
+  private readonly cache = new Map<string, TokenEntry>();
   /** Serialises use-count updates so that a token with N uses serves exactly N requests. */
   private readonly useLock = new Mutex();
 
@@ -81,7 +86,7 @@ export class TokenStore {
       boundCidrs: p.boundCidrs ?? [],
     };
     const salted = this.saltedId(id);
-    await this.storage.put(`id/${salted}`, Buffer.from(JSON.stringify(entry), 'utf8'));
+    await this.update(salted, entry);
     await this.storage.put(`accessor/${this.salt.hash(entry.accessor)}`, Buffer.from(salted, 'utf8'));
     if (entry.parent !== '') await this.storage.put(`parent/${entry.parent}/${salted}`, Buffer.alloc(0));
     return { id, entry };
@@ -90,17 +95,26 @@ export class TokenStore {
   /** The live entry for a token id, or undefined if unknown or expired. */
   async lookup(id: string): Promise<TokenEntry | undefined> {
     if (id === '') return undefined;
-    const raw = await this.storage.get(`id/${this.saltedId(id)}`);
-    if (raw === undefined) return undefined;
-    const entry = JSON.parse(raw.toString('utf8')) as TokenEntry;
+    const entry = await this.lookupSalted(this.saltedId(id));
+    if (entry === undefined) return undefined;
     if (entry.expireTime !== 0 && entry.expireTime <= nowSeconds()) return undefined;
     if (entry.numUses < 0) return undefined; // last use spent, revocation pending
     return entry;
   }
 
   async lookupSalted(salted: string): Promise<TokenEntry | undefined> {
+    const cached = this.cache.get(salted);
+    if (cached !== undefined) return cached;
     const raw = await this.storage.get(`id/${salted}`);
-    return raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as TokenEntry);
+    if (raw === undefined) return undefined;
+    const entry = Object.freeze(JSON.parse(raw.toString('utf8')) as TokenEntry);
+    this.remember(salted, entry);
+    return entry;
+  }
+
+  private remember(salted: string, entry: TokenEntry): void {
+    if (this.cache.size >= 10_000) this.cache.clear();
+    this.cache.set(salted, entry);
   }
 
   /** The salted id behind an accessor, or undefined. */
@@ -120,7 +134,9 @@ export class TokenStore {
   }
 
   async update(salted: string, entry: TokenEntry): Promise<void> {
+    this.cache.delete(salted);
     await this.storage.put(`id/${salted}`, Buffer.from(JSON.stringify(entry), 'utf8'));
+    this.remember(salted, Object.freeze({ ...entry }));
   }
 
   /**
@@ -171,6 +187,12 @@ export class TokenStore {
     for (const hook of this.hooks) await hook(salted, entry);
     await this.storage.delete(`accessor/${this.salt.hash(entry.accessor)}`);
     if (entry.parent !== '') await this.storage.delete(`parent/${entry.parent}/${salted}`);
+    this.cache.delete(salted);
     await this.storage.delete(`id/${salted}`);
+  }
+
+  /** Forgets cached entries (after another node may have changed them). */
+  invalidate(): void {
+    this.cache.clear();
   }
 }
