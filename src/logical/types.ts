@@ -99,6 +99,12 @@ export interface LogicalBackend {
   revokeSecret?(req: LogicalRequest, internalData: Record<string, unknown>): Promise<void>;
   /** Called once the mount is removed: clean up everything. */
   cleanup?(storage: Storage): Promise<void>;
+  /**
+   * For login requests of auth methods with user lockout (userpass, ldap, approle): the identity
+   * the attempt is for (username, role_id), or undefined when the request is not a login. The
+   * pipeline counts failed logins (400 answers) per identity and refuses locked ones.
+   */
+  loginIdentifier?(req: LogicalRequest): Promise<string | undefined>;
 }
 
 /** What a factory receives when a mount is created or loaded. */
