@@ -32,6 +32,7 @@ export interface BackendDefinition {
   readonly renewSecret?: LogicalBackend['renewSecret'];
   readonly revokeSecret?: LogicalBackend['revokeSecret'];
   readonly cleanup?: LogicalBackend['cleanup'];
+  readonly loginIdentifier?: LogicalBackend['loginIdentifier'];
 }
 
 /** An engine is a list of paths; the framework owns matching, field validation, 404 and 405. */
@@ -74,5 +75,6 @@ export function defineBackend(def: BackendDefinition): LogicalBackend {
   if (def.renewSecret !== undefined) backend.renewSecret = def.renewSecret;
   if (def.revokeSecret !== undefined) backend.revokeSecret = def.revokeSecret;
   if (def.cleanup !== undefined) backend.cleanup = def.cleanup;
+  if (def.loginIdentifier !== undefined) backend.loginIdentifier = def.loginIdentifier;
   return backend;
 }
