@@ -1,6 +1,10 @@
-import type { LogicalRequest, LogicalResponse, Operation } from '../logical/types.js';
+import type { LogicalBackend, LogicalRequest, LogicalResponse, Operation } from '../logical/types.js';
 import type { Logger } from '../helper/logger.js';
-import { InvalidRequestError, PermissionDeniedError, SealedError, UnsupportedPathError } from '../helper/errors.js';
+import { InvalidRequestError, PermissionDeniedError, SealedError, UnsupportedPathError, VaultError } from '../helper/errors.js';
+import type { UserLockout } from './lockout/user-lockout.js';
+import { lockoutSettings } from './lockout/settings.js';
+import { LOCKOUT_TYPES } from './lockout/user-lockout.js';
+import type { MountEntry } from './routing/mount-entry.js';
 import { uuid } from '../helper/random.js';
 import type { NodeState } from './node-state.js';
 import type { Router } from './routing/router.js';
@@ -47,6 +51,7 @@ export interface RequestHandlerDeps {
   readonly policies: PolicyStore;
   readonly expiration: ExpirationManager;
   readonly wrapper: Wrapper;
+  readonly lockout: UserLockout;
   readonly mountTtls: (prefix: string) => { defaultLeaseTtl: number; maxLeaseTtl: number };
   readonly logger: Logger;
 }
@@ -116,13 +121,33 @@ export class RequestHandler {
       path: relative,
       ...(entry === undefined ? {} : this.tokenFields(entry)),
     };
+    const lockoutId = await this.lockoutIdentity(route.entry, route.backend, logical);
+    const settings = lockoutSettings(route.entry);
+    if (lockoutId !== undefined && (await this.d.lockout.isLocked(route.entry.accessor, lockoutId, settings))) {
+      this.d.logger.warn({ mount: route.prefix }, 'login refused: identity is locked out');
+      throw new PermissionDeniedError();
+    }
     let response: LogicalResponse | undefined;
     try {
       response = await route.backend.handleRequest(logical);
+    } catch (err) {
+      if (lockoutId !== undefined && err instanceof VaultError && err.status === 400) {
+        if (await this.d.lockout.recordFailure(route.entry.accessor, lockoutId, settings)) {
+          this.d.logger.warn({ mount: route.prefix }, 'identity locked out after repeated login failures');
+        }
+      }
+      throw err;
     } finally {
       if (lastUse) await this.d.tokens.revokeTree(req.clientToken);
     }
+    if (lockoutId !== undefined && response?.auth !== undefined) await this.d.lockout.recordSuccess(route.entry.accessor, lockoutId);
     return this.finish(req, route.prefix, response, entry, lastUse);
+  }
+
+  private async lockoutIdentity(entry: MountEntry, backend: LogicalBackend, req: LogicalRequest): Promise<string | undefined> {
+    if (entry.table !== 'auth' || !LOCKOUT_TYPES.has(entry.type) || backend.loginIdentifier === undefined) return undefined;
+    const id = await backend.loginIdentifier(req);
+    return id === undefined || id === '' ? undefined : id;
   }
 
   private tokenFields(entry: TokenEntry): Pick<LogicalRequest, 'tokenEntry'> {

@@ -12,6 +12,7 @@ import { PolicyStore } from './policy/policy-store.js';
 import { ExpirationManager } from './expiration/expiration-manager.js';
 import type { LeaseEntry } from './expiration/lease-entry.js';
 import { Wrapper } from './wrapping/wrapper.js';
+import { UserLockout } from './lockout/user-lockout.js';
 import { systemBackend } from './system/index.js';
 import { RequestHandler } from './request-handler.js';
 import type { NodeState } from './node-state.js';
@@ -100,6 +101,7 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
   });
   const policies = new PolicyStore(new StorageView(o.barrier, 'sys/policy/'));
   await policies.setup();
+  const lockout = new UserLockout(new StorageView(o.barrier, 'sys/lockout/'));
   const wrapper = new Wrapper(new StorageView(o.barrier, 'sys/wrapping/'), tokens, issuer);
 
   const internal = {
@@ -111,6 +113,7 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
         tokens,
         expiration,
         wrapper,
+        lockout,
         systemTtls: { defaultLeaseTtl: o.defaultLeaseTtl, maxLeaseTtl: o.maxLeaseTtl },
       }),
     token: () => tokenBackend({ store: tokens, issuer, ttls: () => mountTtls('auth/token/'), storage: new StorageView(o.barrier, 'sys/token/') }),
@@ -142,6 +145,7 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     policies,
     expiration,
     wrapper,
+    lockout,
     mountTtls,
     logger: log.child({ subsystem: 'request' }),
   });

@@ -8,6 +8,13 @@ export interface MountConfig {
   listing_visibility?: string;
   passthrough_request_headers?: string[];
   token_type?: string;
+  /** Auth mounts only: Vault's user lockout settings (seconds). */
+  user_lockout_config?: {
+    lockout_threshold?: number;
+    lockout_duration?: number;
+    lockout_counter_reset?: number;
+    lockout_disable?: boolean;
+  };
 }
 
 export interface MountEntry {
@@ -51,6 +58,7 @@ export function mountEntryJson(e: MountEntry): Record<string, unknown> {
   if (e.config.audit_non_hmac_request_keys !== undefined) config.audit_non_hmac_request_keys = e.config.audit_non_hmac_request_keys;
   if (e.config.audit_non_hmac_response_keys !== undefined) config.audit_non_hmac_response_keys = e.config.audit_non_hmac_response_keys;
   if (e.config.passthrough_request_headers !== undefined) config.passthrough_request_headers = e.config.passthrough_request_headers;
+  if (e.config.user_lockout_config !== undefined) config.user_lockout_config = e.config.user_lockout_config;
   return {
     type: e.type,
     description: e.description,

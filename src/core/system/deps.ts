@@ -4,6 +4,7 @@ import type { PolicyStore } from '../policy/policy-store.js';
 import type { TokenStore } from '../token/token-store.js';
 import type { ExpirationManager } from '../expiration/expiration-manager.js';
 import type { Wrapper } from '../wrapping/wrapper.js';
+import type { UserLockout } from '../lockout/user-lockout.js';
 
 /** What the sys/ backend may touch in the core. */
 export interface SystemDeps {
@@ -13,5 +14,6 @@ export interface SystemDeps {
   readonly tokens: TokenStore;
   readonly expiration: ExpirationManager;
   readonly wrapper: Wrapper;
+  readonly lockout: UserLockout;
   readonly systemTtls: { readonly defaultLeaseTtl: number; readonly maxLeaseTtl: number };
 }

@@ -7,6 +7,7 @@ import { capabilityPaths } from './path-capabilities.js';
 import { internalUiPaths } from './path-internal-ui.js';
 import { leasePaths } from './path-leases.js';
 import { wrappingPaths } from './path-wrapping.js';
+import { lockedUserPaths } from './path-locked-users.js';
 
 /** Paths under sys/ that need sudo as well as the capability (Vault's root-protected paths). */
 export const SYS_ROOT_PATHS = [
@@ -26,6 +27,8 @@ export const SYS_ROOT_PATHS = [
   'leases/lookup/*',
   'seal',
   'step-down',
+  'locked-users',
+  'locked-users/*',
 ];
 
 /** The sys/ backend: mounts, policies, capabilities, leases, wrapping and the UI helpers. */
@@ -44,6 +47,7 @@ export function systemBackend(d: SystemDeps): LogicalBackend {
       ...internalUiPaths(d),
       ...leasePaths(d),
       ...wrappingPaths(d),
+      ...lockedUserPaths(d),
     ],
   });
 }

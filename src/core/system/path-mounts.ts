@@ -31,6 +31,9 @@ function parseConfig(raw: Record<string, unknown> | undefined): Partial<MountCon
         if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new InvalidRequestError(`config.${k} must be a list of strings`);
         out[k] = v;
         break;
+      case 'user_lockout_config':
+        out.user_lockout_config = parseLockout(v);
+        break;
       case 'plugin_name':
       case 'allowed_response_headers':
       case 'options':
@@ -41,6 +44,32 @@ function parseConfig(raw: Record<string, unknown> | undefined): Partial<MountCon
   }
   if (out.default_lease_ttl !== undefined && out.max_lease_ttl !== undefined && out.max_lease_ttl > 0 && out.default_lease_ttl > out.max_lease_ttl) {
     throw new InvalidRequestError('config.default_lease_ttl cannot be larger than config.max_lease_ttl');
+  }
+  return out;
+}
+
+function parseLockout(v: unknown): NonNullable<MountConfig['user_lockout_config']> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidRequestError('config.user_lockout_config must be an object');
+  const out: NonNullable<MountConfig['user_lockout_config']> = {};
+  for (const [k, raw] of Object.entries(v as Record<string, unknown>)) {
+    switch (k) {
+      case 'lockout_threshold':
+        if (typeof raw !== 'number' && typeof raw !== 'string') throw new InvalidRequestError(`user_lockout_config.${k} must be a number`);
+        out.lockout_threshold = Number.parseInt(String(raw), 10);
+        if (!Number.isInteger(out.lockout_threshold) || out.lockout_threshold < 1) throw new InvalidRequestError(`user_lockout_config.${k} must be a positive integer`);
+        break;
+      case 'lockout_duration':
+      case 'lockout_counter_reset':
+      case 'lockout_counter_reset_duration':
+        out[k === 'lockout_duration' ? 'lockout_duration' : 'lockout_counter_reset'] = parseDurationSeconds(raw, `user_lockout_config.${k}`);
+        break;
+      case 'lockout_disable':
+        if (typeof raw !== 'boolean') throw new InvalidRequestError(`user_lockout_config.${k} must be a boolean`);
+        out.lockout_disable = raw;
+        break;
+      default:
+        throw new InvalidRequestError(`unknown user_lockout_config key "${k}"`);
+    }
   }
   return out;
 }
@@ -110,7 +139,7 @@ export function mountPaths(d: SystemDeps, table: 'mounts' | 'auth'): PathSpec[] 
   };
   const tuneWrite = async (req: { data: Record<string, unknown> }, f: FieldData): Promise<undefined> => {
     const config: Record<string, unknown> = {};
-    for (const k of ['default_lease_ttl', 'max_lease_ttl', 'listing_visibility', 'token_type', 'audit_non_hmac_request_keys', 'audit_non_hmac_response_keys', 'passthrough_request_headers']) {
+    for (const k of ['default_lease_ttl', 'max_lease_ttl', 'user_lockout_config', 'listing_visibility', 'token_type', 'audit_non_hmac_request_keys', 'audit_non_hmac_response_keys', 'passthrough_request_headers']) {
       if (req.data[k] !== undefined) config[k] = req.data[k];
     }
     const description = req.data.description;
