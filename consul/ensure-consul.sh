@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Prints the path of a usable consul binary, and nothing else on stdout:
+#   1. $CONSUL_BIN when set (it must be executable);
+#   2. else `consul` found on PATH;
+#   3. else the cached build consul/.cache/consul-<version>, built from the Consul Go module pinned
+#      in consul/go/go.mod (through the Go module proxy) when it is missing.
+# Idempotent: a second run finds the cached binary at once. Concurrent runs wait for one build.
+# Exits non-zero with a message on stderr when no binary can be found or built.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+fail() {
+  echo "ensure-consul: $*" >&2
+  exit 1
+}
+
+if [[ -n "${CONSUL_BIN:-}" ]]; then
+  [[ -f "$CONSUL_BIN" && -x "$CONSUL_BIN" ]] || fail "CONSUL_BIN=$CONSUL_BIN is not an executable file"
+  echo "$CONSUL_BIN"
+  exit 0
+fi
+
+if found="$(command -v consul 2>/dev/null)" && [[ -n "$found" ]]; then
+  echo "$found"
+  exit 0
+fi
+
+version="$(awk '$1 == "github.com/hashicorp/consul" && $2 ~ /^v[0-9]/ { print $2; exit }' "$here/go/go.mod")"
+[[ -n "$version" ]] || fail "cannot read the pinned Consul version from $here/go/go.mod"
+
+cache="$here/.cache"
+bin="$cache/consul-$version"
+if [[ -x "$bin" ]]; then
+  echo "$bin"
+  exit 0
+fi
+
+command -v go >/dev/null 2>&1 ||
+  fail "no consul binary: CONSUL_BIN is unset, none is on PATH, $bin is not built, and there is no Go toolchain to build it (install Go >= $(awk '$1 == "go" { print $2; exit }' "$here/go/go.mod"), or set CONSUL_BIN)"
+
+mkdir -p "$cache"
+# One build at a time: test processes running in parallel all call this script.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$cache/.build.lock"
+  flock 9
+  if [[ -x "$bin" ]]; then
+    echo "$bin"
+    exit 0
+  fi
+fi
+
+log="$cache/build-$version.log"
+tmp="$bin.partial.$$"
+trap 'rm -f "$tmp"' EXIT
+started=$SECONDS
+if ! (cd "$here/go" && CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -buildvcs=false" go build -trimpath -ldflags='-s -w' -o "$tmp" .) >"$log" 2>&1; then
+  tail -n 20 "$log" >&2 || true
+  fail "building Consul $version with $(go version 2>/dev/null || echo go) failed; full log: $log"
+fi
+"$tmp" version >/dev/null 2>&1 || fail "the Consul $version binary built at $tmp does not run; see $log"
+mv -f "$tmp" "$bin"
+echo "built Consul $version in $((SECONDS - started)) s" >>"$log"
+echo "$bin"

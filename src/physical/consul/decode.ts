@@ -1,0 +1,61 @@
+/** Turning the consul client's answers and errors into the adapter's types. */
+import type { IncomingMessage } from 'node:http';
+import { ConsulRequestError, type KvPair } from './client-types.js';
+import type { RawKvItem, RawTxnError } from './raw-consul.js';
+
+/** Reads `aborted` through a call so that TypeScript does not keep an earlier narrowing. */
+export function isAborted(signal: AbortSignal | undefined): signal is AbortSignal {
+  return signal?.aborted === true;
+}
+
+/** The error of a call cancelled through its signal. */
+export function abortError(what: string, signal: AbortSignal): Error {
+  return new ConsulRequestError(`consul ${what}: cancelled`, undefined, { cause: signal.reason });
+}
+
+/** Maps whatever the consul client threw (papi response, network or timeout error) to a ConsulRequestError. */
+export function toRequestError(what: string, err: unknown): ConsulRequestError {
+  if (err instanceof ConsulRequestError) return err;
+  const e = err as { message?: unknown; response?: { statusCode?: unknown; body?: unknown }; code?: unknown };
+  const status = typeof e.response?.statusCode === 'number' ? e.response.statusCode : undefined;
+  const body = e.response?.body;
+  const detail =
+    typeof body === 'string' && body.trim() !== ''
+      ? body.trim()
+      : typeof e.message === 'string'
+        ? e.message
+        : String(err);
+  const code = typeof e.code === 'string' ? ` (${e.code})` : '';
+  const message = `consul ${what}: ${status === undefined ? '' : `HTTP ${status}: `}${detail}${code}`;
+  // Keep the decoded body as the cause so callers can read structured answers (txn rollbacks).
+  return new ConsulRequestError(message, status, { cause: body ?? err });
+}
+
+/** The `Errors` of a rolled-back transaction's answer, if the body is one. */
+export function txnErrors(body: unknown): RawTxnError[] | undefined {
+  const errors = (body as { Errors?: unknown } | undefined)?.Errors;
+  return Array.isArray(errors) ? (errors as RawTxnError[]) : undefined;
+}
+
+/** A KV item with its value as raw bytes (the client decodes base64 to a Buffer with `buffer: true`). */
+export function toPair(item: RawKvItem): KvPair {
+  const v = item.Value;
+  const value = Buffer.isBuffer(v) ? v : typeof v === 'string' ? Buffer.from(v, 'base64') : Buffer.alloc(0);
+  return {
+    key: item.Key,
+    value,
+    session: item.Session === '' ? undefined : item.Session,
+    modifyIndex: item.ModifyIndex,
+  };
+}
+
+/** Consul's X-Consul-Index of an answer, 0 when missing or malformed. */
+export function indexOf(res: IncomingMessage): bigint {
+  const header = res.headers['x-consul-index'];
+  const text = Array.isArray(header) ? header[0] : header;
+  try {
+    return text === undefined ? 0n : BigInt(text);
+  } catch {
+    return 0n;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The shape of the `consul` npm client (2.x) as tresor uses it at run time. Its published typings
+ * miss what matters here (the KV `buffer` option, `Session` on KV items, request contexts that
+ * cancel and return the response, timeouts, the papi request layer), so ConsulClient casts the
+ * client to this once. Only client.ts and decode.ts import this file.
+ */
+import type { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+
+/** A papi request context: `emit('cancel')` aborts; `includeResponse` makes results `[res, body]`. */
+export type RawContext = EventEmitter & { readonly includeResponse: true };
+
+/** Options every call takes (consul's `utils.options`). */
+export interface RawCallOptions {
+  readonly ctx: RawContext;
+  /** Milliseconds. */
+  readonly timeout: number;
+  readonly index?: string;
+  readonly wait?: string;
+  readonly consistent?: true;
+}
+
+/** With `includeResponse`, every call resolves to the response and, when there is one, the decoded body. */
+export type RawResult<T> = [IncomingMessage, T?];
+
+/** One KV item as `kv.get({ buffer: true })` returns it. */
+export interface RawKvItem {
+  readonly Key: string;
+  readonly Value: Buffer | string | null;
+  readonly Session?: string;
+  readonly Flags: number;
+  readonly LockIndex: number;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+}
+
+/** One operation of /v1/txn in Consul's wire format. */
+export interface RawTxnOp {
+  readonly KV: {
+    readonly Verb: 'set' | 'delete' | 'check-session';
+    readonly Key: string;
+    readonly Value?: string;
+    readonly Session?: string;
+  };
+}
+
+/** One entry of a rolled-back transaction's `Errors`. */
+export interface RawTxnError {
+  readonly OpIndex?: number;
+  readonly What?: string;
+}
+
+/** The body of PUT /v1/session/create. */
+export interface RawSessionBody {
+  readonly Name: string;
+  readonly TTL: string;
+  readonly LockDelay: string;
+  readonly Behavior: 'release' | 'delete';
+  readonly NodeChecks: string[];
+  readonly ServiceChecks: { ID: string }[];
+}
+
+/** papi's low-level request description. */
+export interface RawRequest {
+  readonly name: string;
+  readonly path: string;
+  readonly type?: 'json' | 'text';
+  readonly body?: unknown;
+  readonly headers: Record<string, string>;
+  readonly ctx: RawContext;
+  readonly timeout: number;
+}
+
+type Call<O, T> = (options: RawCallOptions & O) => Promise<RawResult<T>>;
+
+/** The parts of the consul client tresor calls. */
+export interface RawConsul {
+  readonly kv: {
+    readonly get: Call<{ key: string; buffer: true }, RawKvItem>;
+    readonly keys: Call<{ key: string; separator: string }, string[]>;
+    readonly set: Call<{ key: string; value: Buffer; acquire?: string; release?: string }, boolean>;
+    readonly del: Call<{ key: string }, boolean>;
+  };
+  readonly transaction: {
+    create(operations: RawTxnOp[], options: RawCallOptions): Promise<RawResult<unknown>>;
+  };
+  readonly session: {
+    readonly renew: Call<{ id: string }, unknown[]>;
+    readonly destroy: Call<{ id: string }, never>;
+  };
+  readonly agent: {
+    readonly service: {
+      readonly register: Call<
+        {
+          id: string;
+          name: string;
+          meta: Record<string, string>;
+          check: {
+            checkid: string;
+            name: string;
+            ttl: string;
+            status: 'passing';
+            deregistercriticalserviceafter: string;
+          };
+        },
+        never
+      >;
+      readonly deregister: Call<{ id: string }, never>;
+    };
+    readonly check: {
+      readonly pass: Call<{ id: string }, never>;
+    };
+  };
+  readonly status: {
+    readonly leader: Call<object, string>;
+  };
+  /** papi's PUT without a result middleware: resolves to the response, its decoded body in `body`. */
+  _put(request: RawRequest): Promise<IncomingMessage & { body?: unknown }>;
+  destroy(): void;
+}
