@@ -265,8 +265,8 @@ export function toConsulStorage(
     maxParallel: raw.max_parallel,
     consistencyMode: raw.consistency_mode,
     disableRegistration: raw.disable_registration,
-    lockDelay: raw.lock_delay,
-    checkTtl: raw.check_ttl,
+    lockDelayMs: raw.lock_delay,
+    checkTtlMs: raw.check_ttl,
   };
 }
 

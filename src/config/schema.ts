@@ -1,6 +1,6 @@
 import Joi from 'joi';
 import { isIP } from 'node:net';
-import { formatDuration, parseDurationSeconds } from '../helper/duration.js';
+import { formatDuration, parseDurationMs, parseDurationSeconds } from '../helper/duration.js';
 
 /**
  * joi schemas for the bodies of Vault's configuration blocks and for the top-level keys. They
@@ -66,6 +66,21 @@ export function duration(bounds: DurationBounds = {}): Joi.AnySchema<number> {
       throw new Error(`must be at most ${formatDuration(bounds.max)}`);
     }
     return seconds;
+  }) as Joi.AnySchema<number>;
+}
+
+/** A duration in milliseconds ("250ms", "1.5s", or seconds as a number): for tresor's fast HA timings. */
+export function durationMs(bounds: { min?: number; max?: number } = {}): Joi.AnySchema<number> {
+  return Joi.any().custom((value: unknown) => {
+    let ms: number;
+    try {
+      ms = parseDurationMs(value);
+    } catch {
+      throw new Error(`must be a duration such as "250ms", "1.5s" or a number of seconds (got ${JSON.stringify(value)})`);
+    }
+    if (bounds.min !== undefined && ms < bounds.min) throw new Error(`must be at least ${bounds.min}ms`);
+    if (bounds.max !== undefined && ms > bounds.max) throw new Error(`must be at most ${bounds.max}ms`);
+    return ms;
   }) as Joi.AnySchema<number>;
 }
 
@@ -206,8 +221,8 @@ export const consulStorageSchema = Joi.object({
   lock_wait_time: duration({ min: 1, max: 600 }).default(15),
   max_parallel: Joi.number().integer().min(1).default(128),
   consistency_mode: Joi.string().valid('default', 'strong').default('default'),
-  lock_delay: duration({ max: 60 }).default(1),
-  check_ttl: duration({ min: 1, max: 600 }).default(2),
+  lock_delay: durationMs({ max: 60_000 }).default(250),
+  check_ttl: durationMs({ min: 100, max: 600_000 }).default(1500),
 });
 
 /** Body of `storage "file"`. */

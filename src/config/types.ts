@@ -69,15 +69,15 @@ export interface ConsulStorageConfig extends ConsulConnectionConfig, ConsulServi
   /** Vault's `disable_registration`: no service registration from this block. */
   readonly disableRegistration: boolean;
   /**
-   * tresor's own: lock-delay of the lock session (1s, Vault hard-codes 15s). Writes are fenced
+   * tresor's own: lock-delay of the lock session in ms (250ms, Vault hard-codes 15s). Writes are fenced
    * by a check-session in every transaction, so a short delay is safe.
    */
-  readonly lockDelay: number;
+  readonly lockDelayMs: number;
   /**
-   * tresor's own: TTL of the health check the lock session is bound to (2s). The active node
+   * tresor's own: TTL in ms of the health check the lock session is bound to (1.5s). The active node
    * passes it several times per TTL; a killed node loses the lock within this time.
    */
-  readonly checkTtl: number;
+  readonly checkTtlMs: number;
 }
 
 /** The storage section: a discriminated union on `type`. */

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../helper/logger.js';
 import type { PhysicalBackend } from '../physical/types.js';
-import { InvalidRequestError, SealedError } from '../helper/errors.js';
+import { InvalidRequestError, SealedError, VaultError } from '../helper/errors.js';
+import type { LeaderAdvertisement } from '../physical/types.js';
+import { isHaBackend } from '../physical/types.js';
+import { HaController } from './ha/ha-controller.js';
 import { Mutex } from '../helper/mutex.js';
 import { VAULT_COMPAT_VERSION, BUILD_DATE } from '../version.js';
 import { AesGcmBarrier } from './barrier/aes-gcm-barrier.js';
@@ -28,6 +31,12 @@ export interface CoreOptions {
   readonly defaultLeaseTtl: number;
   readonly maxLeaseTtl: number;
   readonly clusterName?: string;
+  /** High availability: present when the storage can elect a leader (storage "consul"). */
+  readonly ha?: {
+    readonly advertisement: LeaderAdvertisement;
+    /** Milliseconds to wait after a step-down before competing again. */
+    readonly stepDownCoolOffMs: number;
+  };
 }
 
 export interface InitResult {
@@ -55,7 +64,8 @@ export interface SealStatus {
 /** What exists only while the node is unsealed. */
 interface UnsealedServices {
   readonly cluster: ClusterInfo;
-  readonly services: Services;
+  /** Present while this node serves as active. */
+  services: Services | undefined;
 }
 
 /**
@@ -69,6 +79,7 @@ export class Core {
   private readonly progress = new UnsealProgress();
   private readonly lifecycle = new Mutex();
   private services: UnsealedServices | undefined;
+  private ha: HaController | undefined;
   private readonly log: Logger;
 
   private constructor(
@@ -132,6 +143,8 @@ export class Core {
     return this.lifecycle.run(async () => {
       const config = await this.seal.config();
       if (config === undefined) throw new InvalidRequestError('Vault is not initialized');
+      // Another node of the cluster may have initialised the shared storage since this one started.
+      if (this.state.state === 'uninitialized') this.state.transition('sealed', 'initialized');
       if (this.state.unsealed) return this.sealStatusNow(config.secret_shares, config.secret_threshold);
       const share = decodeKeyShare(key, config.secret_shares === 1 ? 32 : 33);
       const shares = this.progress.add(share, config.secret_threshold);
@@ -168,10 +181,14 @@ export class Core {
   }
 
   /** sys/seal: drops every key from memory and stops serving. */
-  sealNode(reason = 'sealed by operator'): Promise<void> {
+  async sealNode(reason = 'sealed by operator'): Promise<void> {
+    // Leave the election first (it demotes this node and releases the lock, with no lock-delay).
+    const ha = this.ha;
+    this.ha = undefined;
+    await ha?.stop();
     return this.lifecycle.run(() => {
       if (!this.state.unsealed) return Promise.resolve();
-      this.services?.services.stop();
+      this.services?.services?.stop();
       this.services = undefined;
       this.barrier.seal();
       this.state.transition('sealed', reason);
@@ -197,17 +214,34 @@ export class Core {
 
   /** Resolves a client token to its entry (undefined: unknown or expired). */
   async lookupToken(id: string): Promise<TokenEntry | undefined> {
-    return this.requireServices().services.tokens.lookup(id);
+    return this.requireActive().tokens.lookup(id);
   }
 
-  /** Runs a logical request through the pipeline. */
+  /** Runs a logical request through the pipeline (active nodes only; standbys forward first). */
   handleRequest(req: IncomingRequest): Promise<HandledResponse> {
-    return this.requireServices().services.handler.handle(req);
+    return this.requireActive().handler.handle(req);
   }
 
-  /** The unsealed services (mount table, token store, …); throws while sealed. */
+  /** The active node's services (mount table, token store, …); throws while sealed or standby. */
   get unsealed(): Services {
-    return this.requireServices().services;
+    return this.requireActive();
+  }
+
+  /** HA facts for sys/leader and forwarding; undefined when HA is off. */
+  get haStatus(): { leader: LeaderAdvertisement | undefined; isSelf: boolean } | undefined {
+    if (this.opts.ha === undefined) return undefined;
+    const leader = this.ha?.leader;
+    return { leader, isSelf: this.state.state === 'active' };
+  }
+
+  get haEnabled(): boolean {
+    return this.opts.ha !== undefined;
+  }
+
+  /** sys/step-down: give the lock up; resolves once this node is a standby. */
+  async stepDown(): Promise<void> {
+    if (this.ha === undefined || this.state.state !== 'active') return;
+    await this.ha.stepDown();
   }
 
   get cluster(): ClusterInfo | undefined {
@@ -219,9 +253,14 @@ export class Core {
     return this.services;
   }
 
-  private async postUnseal(): Promise<void> {
-    const cluster = await loadClusterInfo(this.barrier, this.opts.clusterName);
-    const services = await buildServices({
+  private requireActive(): Services {
+    const s = this.requireServices().services;
+    if (s === undefined) throw new VaultError(503, 'local node not active but active cluster node not found', true);
+    return s;
+  }
+
+  private async buildActive(): Promise<Services> {
+    return buildServices({
       barrier: this.barrier,
       state: this.state,
       logger: this.opts.logger,
@@ -229,9 +268,51 @@ export class Core {
       defaultLeaseTtl: this.opts.defaultLeaseTtl,
       maxLeaseTtl: this.opts.maxLeaseTtl,
     });
-    this.services = { cluster, services };
-    this.state.transition('active', 'unsealed');
-    this.log.info({ cluster: cluster.name }, 'unsealed');
+  }
+
+  /** The lock is ours: reload what another active may have changed, clear caches, then serve. */
+  private async promote(): Promise<void> {
+    const unsealed = this.requireServices();
+    const started = Date.now();
+    await this.barrier.reloadKeyring();
+    (this.opts.physical as { purge?: () => void }).purge?.();
+    unsealed.services = await this.buildActive();
+    this.state.transition('active', 'holds the HA lock');
+    this.log.info({ ms: Date.now() - started }, 'promoted to active');
+  }
+
+  private demote(reason: string, steppingDown: boolean): Promise<void> {
+    const unsealed = this.services;
+    unsealed?.services?.stop();
+    if (unsealed !== undefined) unsealed.services = undefined;
+    if (this.state.state === 'active') {
+      if (steppingDown) this.state.transition('stepping-down', reason);
+      this.state.transition('standby', reason);
+      this.log.warn({ reason }, 'no longer active');
+    }
+    return Promise.resolve();
+  }
+
+  private async postUnseal(): Promise<void> {
+    const cluster = await loadClusterInfo(this.barrier, this.opts.clusterName);
+    const ha = this.opts.ha;
+    if (ha === undefined || !isHaBackend(this.opts.physical)) {
+      this.services = { cluster, services: await this.buildActive() };
+      this.state.transition('active', 'unsealed');
+      this.log.info({ cluster: cluster.name }, 'unsealed');
+      return;
+    }
+    this.services = { cluster, services: undefined };
+    this.state.transition('standby', 'unsealed; competing for the HA lock');
+    this.ha = new HaController({
+      backend: this.opts.physical,
+      advertisement: ha.advertisement,
+      hooks: { promote: () => this.promote(), demote: (reason, steppingDown) => this.demote(reason, steppingDown) },
+      logger: this.log.child({ subsystem: 'ha' }),
+      stepDownCoolOffMs: ha.stepDownCoolOffMs,
+    });
+    this.ha.start();
+    this.log.info({ cluster: cluster.name }, 'unsealed as standby');
   }
 
   private sealStatusNow(n: number, t: number, initialized = true): SealStatus {

@@ -28,6 +28,26 @@ export function parseDurationSeconds(value: unknown, field = 'duration'): number
   return Math.floor(total);
 }
 
+/** Parses a duration into milliseconds: a number (seconds, fractions allowed) or "250ms", "1.5s", "2m". */
+export function parseDurationMs(value: unknown, field = 'duration'): number {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) throw new InvalidRequestError(`${field}: must be a non-negative number of seconds`);
+    return Math.round(value * 1000);
+  }
+  if (typeof value !== 'string') throw new InvalidRequestError(`${field}: expected a duration such as "250ms" or "2s"`);
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number.parseFloat(text) * 1000);
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/gy;
+  let total = 0;
+  let consumed = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    total += Number.parseFloat(m[1] ?? '0') * (UNITS[m[2] ?? 's'] ?? 1) * 1000;
+    consumed = re.lastIndex;
+  }
+  if (consumed !== text.length || consumed === 0) throw new InvalidRequestError(`${field}: invalid duration "${value}"`);
+  return Math.round(total);
+}
+
 /** Formats seconds the way Go prints a time.Duration ("768h0m0s", "30s", "0s"). */
 export function formatDuration(seconds: number): string {
   if (seconds === 0) return '0s';

@@ -8,11 +8,16 @@ import { registerSysInit } from './sys-init.js';
 import { registerSysSeal } from './sys-seal.js';
 import { registerSysHealth } from './sys-health.js';
 import { registerSysKeys } from './sys-keys.js';
+import { registerSysStepDown } from './sys-step-down.js';
 import type { Middleware } from 'koa';
+import { standbyForwarding } from './standby-forward.js';
+import type { ForwardingOptions } from './standby-forward.js';
 
 export interface AppOptions extends HttpDeps {
   /** Handles every /v1 request that no sys edge route claimed (the logical request pipeline). */
   readonly logical: Middleware;
+  /** HA: how a standby passes requests to the active node. */
+  readonly forwarding?: ForwardingOptions;
 }
 
 /**
@@ -30,11 +35,13 @@ export function createApp(core: Core, opts: AppOptions): Koa {
     await next();
   });
 
+  if (opts.forwarding !== undefined) app.use(standbyForwarding(core, opts.forwarding));
   const router = new Router();
   registerSysInit(router, core, opts);
   registerSysSeal(router, core, opts);
-  registerSysHealth(router, core, opts);
+  registerSysHealth(router, core);
   registerSysKeys(router, core);
+  registerSysStepDown(router, core);
   app.use(router.routes());
   app.use(async (ctx, next) => {
     // A sys edge path asked with a method it does not take: 405, not the logical pipeline.

@@ -4,8 +4,4 @@ import type { Logger } from '../helper/logger.js';
 export interface HttpDeps {
   readonly logger: Logger;
   readonly maxRequestSize: number;
-  /** HA facts for sys/leader; undefined when HA is off. */
-  readonly ha?: {
-    readonly leader: () => { leaderAddress: string; leaderClusterAddress: string; isSelf: boolean } | undefined;
-  };
 }

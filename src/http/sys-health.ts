@@ -3,12 +3,11 @@ import type { Core } from '../core/core.js';
 import { healthStatusCode } from '../core/health.js';
 import { SealedError } from '../helper/errors.js';
 import { VAULT_COMPAT_VERSION } from '../version.js';
-import type { HttpDeps } from './deps.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /** sys/health (Vault's codes and parameters), the plain live/ready/active probes, and sys/leader. */
-export function registerSysHealth(router: Router, core: Core, deps: HttpDeps): void {
+export function registerSysHealth(router: Router, core: Core): void {
   const health = async (ctx: RouterContext): Promise<void> => {
     const initialized = await core.initialized();
     const snapshot = core.state.snapshot;
@@ -51,15 +50,16 @@ export function registerSysHealth(router: Router, core: Core, deps: HttpDeps): v
   router.get('/v1/sys/health/active', probe((s) => s === 'active'));
 
   router.get('/v1/sys/leader', (ctx) => {
-    if (!core.state.unsealed) throw new SealedError();
+    const ha = core.haStatus;
+    // As Vault: without HA the answer is "not enabled" whatever the seal; with HA a sealed node knows nothing.
+    if (ha !== undefined && !core.state.unsealed) throw new SealedError();
     const s = core.state.snapshot;
-    const leader = deps.ha?.leader();
     ctx.body = {
-      ha_enabled: deps.ha !== undefined,
-      is_self: deps.ha === undefined ? false : (leader?.isSelf ?? false),
-      active_time: s.state === 'active' && deps.ha !== undefined ? (s.activeSince ?? ZERO_TIME) : ZERO_TIME,
-      leader_address: leader?.leaderAddress ?? '',
-      leader_cluster_address: leader?.leaderClusterAddress ?? '',
+      ha_enabled: ha !== undefined,
+      is_self: ha?.isSelf ?? false,
+      active_time: s.state === 'active' && ha !== undefined ? (s.activeSince ?? ZERO_TIME) : ZERO_TIME,
+      leader_address: ha?.leader?.apiAddr ?? '',
+      leader_cluster_address: ha?.leader?.clusterAddr ?? '',
       performance_standby: false,
       performance_standby_last_remote_wal: 0,
     };

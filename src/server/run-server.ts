@@ -11,6 +11,11 @@ import type { RunningListener } from '../http/listener.js';
 import { createStorage } from './storage.js';
 import { devBanner, setupDev, storeTokenForCli } from './dev-setup.js';
 import type { PhysicalBackend } from '../physical/types.js';
+import { isHaBackend } from '../physical/types.js';
+import { uuid } from '../helper/random.js';
+
+/** How long a node that stepped down waits before competing for the lock again. */
+const STEP_DOWN_COOL_OFF_MS = 5000;
 
 export type RunServerOptions =
   | { configPaths: string[]; logLevel?: string }
@@ -42,7 +47,8 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
       : devConfig(dev.listenAddress === undefined ? {} : { listenAddress: dev.listenAddress });
   const logger = createLogger(levelOf(options.logLevel, config));
   for (const w of config.warnings) logger.warn(w);
-  const physical: PhysicalBackend = createStorage(config.storage, config.disableCache);
+  const nodeId = uuid();
+  const physical: PhysicalBackend = createStorage(config.storage, logger, config.disableCache);
   const core = await Core.create({
     physical,
     logger,
@@ -50,10 +56,18 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
     defaultLeaseTtl: config.defaultLeaseTtl,
     maxLeaseTtl: config.maxLeaseTtl,
     ...(config.clusterName === undefined ? {} : { clusterName: config.clusterName }),
+    ...(isHaBackend(physical)
+      ? { ha: { advertisement: { nodeId, apiAddr: config.apiAddr, clusterAddr: config.clusterAddr }, stepDownCoolOffMs: STEP_DOWN_COOL_OFF_MS } }
+      : {}),
   });
   const configuredSize = config.listeners[0]?.maxRequestSize ?? 32 * 1024 * 1024;
   const maxRequestSize = configuredSize === 0 ? Number.POSITIVE_INFINITY : configuredSize;
-  const app = createApp(core, { logger, maxRequestSize, logical: logicalHandler(core, maxRequestSize) });
+  const app = createApp(core, {
+    logger,
+    maxRequestSize,
+    logical: logicalHandler(core, maxRequestSize),
+    forwarding: { redirect: config.listeners[0]?.standbyRedirect ?? false, nodeId },
+  });
   const listeners: RunningListener[] = [];
   for (const l of config.listeners) {
     listeners.push(

@@ -14,8 +14,8 @@ export function policyPaths(d: SystemDeps): PathSpec[] {
     return { data: { keys: names, policies: names }, topLevel: true };
   };
   const listAcl = async (): Promise<LogicalResponse | undefined> => {
-    const names = await d.policies.list();
-    return names.length === 0 ? undefined : { data: { keys: names } };
+    const names = [...(await d.policies.list()), 'root'].sort();
+    return { data: { keys: names } };
   };
   const read = (field: 'rules' | 'policy') => async (_req: LogicalRequest, f: FieldData): Promise<LogicalResponse | undefined> => {
     const name = f.string('name').trim().toLowerCase();

@@ -99,8 +99,8 @@ describe('config: bad input is refused with a message naming file and key', () =
 
   it('a bad duration', async () => {
     await expectProblems(`storage "consul" {\n  lock_delay = "soon"\n  check_ttl = 0\n}\n${listener}`, [
-      'storage.consul.lock_delay: must be a duration such as "30s", "1h30m" or a number of seconds (got "soon")',
-      'storage.consul.check_ttl: must be at least 1s',
+      'storage.consul.lock_delay: must be a duration such as "250ms", "1.5s" or a number of seconds (got "soon")',
+      'storage.consul.check_ttl: must be at least 100ms',
     ]);
   });
 

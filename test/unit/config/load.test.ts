@@ -152,8 +152,8 @@ describe('config: a full valid file', () => {
       maxParallel: 128,
       consistencyMode: 'strong',
       disableRegistration: false,
-      lockDelay: 2,
-      checkTtl: 3,
+      lockDelayMs: 2000,
+      checkTtlMs: 3000,
     });
     assert.deepEqual(config.listeners, [
       {
@@ -348,8 +348,8 @@ describe('config: consul storage', () => {
       maxParallel: 128,
       consistencyMode: 'default',
       disableRegistration: false,
-      lockDelay: 1,
-      checkTtl: 2,
+      lockDelayMs: 250,
+      checkTtlMs: 1500,
     });
     assert.equal(config.haStorage, undefined);
     assert.deepEqual(config.serviceRegistration, {

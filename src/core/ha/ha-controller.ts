@@ -1,0 +1,145 @@
+import type { HaBackend, HaLock, LeaderAdvertisement } from '../../physical/types.js';
+import type { Logger } from '../../helper/logger.js';
+
+/** The HA lock's key below the storage prefix, as in Vault. */
+export const LOCK_KEY = 'core/lock';
+
+export interface HaHooks {
+  /** Became the lock holder: load everything and start serving as active. */
+  promote(): Promise<void>;
+  /** Stopped holding the lock (lost, stepped down, sealing): stop serving as active at once. */
+  demote(reason: string, steppingDown: boolean): Promise<void>;
+}
+
+export interface HaControllerOptions {
+  readonly backend: HaBackend;
+  readonly advertisement: LeaderAdvertisement;
+  readonly hooks: HaHooks;
+  readonly logger: Logger;
+  /** Milliseconds a node that stepped down waits before competing again (Vault: 10 s). */
+  readonly stepDownCoolOffMs: number;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+/**
+ * Runs an unsealed node's part of leader election: compete for the lock, promote on acquiring it,
+ * demote the moment it is lost (or on step-down), and compete again. It also watches who holds
+ * the lock, so a standby knows where to forward.
+ */
+export class HaController {
+  private readonly stopping = new AbortController();
+  private stepDownRequest: AbortController | undefined;
+  private lock: HaLock | undefined;
+  private current: LeaderAdvertisement | undefined;
+  private readonly stopWatch: () => void;
+  private loop: Promise<void> | undefined;
+  private steppedDown: ((ok: boolean) => void) | undefined;
+
+  constructor(private readonly o: HaControllerOptions) {
+    this.stopWatch = o.backend.watchLeader(LOCK_KEY, (leader) => {
+      this.current = leader;
+      o.logger.debug({ leader: leader?.apiAddr ?? null }, 'lock holder changed');
+    });
+  }
+
+  /** The current lock holder as last seen (undefined: nobody). */
+  get leader(): LeaderAdvertisement | undefined {
+    return this.current;
+  }
+
+  get isSelf(): boolean {
+    return this.current?.nodeId === this.o.advertisement.nodeId;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Releases the lock (if held) and waits for the node to be a standby. False if it was not active. */
+  stepDown(): Promise<boolean> {
+    if (this.stepDownRequest === undefined || this.stepDownRequest.signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.steppedDown = resolve;
+      this.stepDownRequest?.abort(new Error('step-down requested'));
+    });
+  }
+
+  /** Stops competing, releases the lock, and stops watching. */
+  async stop(): Promise<void> {
+    this.stopping.abort(new Error('HA stopped'));
+    this.stepDownRequest?.abort(new Error('HA stopped'));
+    this.stopWatch();
+    await this.loop;
+  }
+
+  private stopped(): boolean {
+    return this.stopping.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    const log = this.o.logger;
+    while (!this.stopping.signal.aborted) {
+      const lock = this.o.backend.lock(LOCK_KEY, this.o.advertisement);
+      this.lock = lock;
+      let lost: AbortSignal;
+      try {
+        lost = await lock.acquire(this.stopping.signal);
+      } catch (err) {
+        if (this.stopped()) break;
+        log.warn({ err }, 'competing for the HA lock failed; retrying');
+        await sleep(1000, this.stopping.signal);
+        continue;
+      }
+      this.current = this.o.advertisement;
+      const stepDown = new AbortController();
+      this.stepDownRequest = stepDown;
+      try {
+        await this.o.hooks.promote();
+      } catch (err) {
+        log.error({ err }, 'promotion failed; giving the lock up');
+        await this.o.hooks.demote('promotion failed', false).catch(() => undefined);
+        await lock.release().catch(() => undefined);
+        await sleep(1000, this.stopping.signal);
+        continue;
+      }
+      const ended = AbortSignal.any([lost, stepDown.signal, this.stopping.signal]);
+      await new Promise<void>((resolve) => {
+        if (ended.aborted) resolve();
+        else
+          ended.addEventListener(
+            'abort',
+            () => {
+              resolve();
+            },
+            { once: true },
+          );
+      });
+      const steppingDown = stepDown.signal.aborted && !lost.aborted;
+      const reason = lost.aborted ? `lost the HA lock: ${String((lost.reason as Error | undefined)?.message ?? lost.reason)}` : steppingDown ? 'stepped down' : 'stopping';
+      await this.o.hooks.demote(reason, steppingDown);
+      await lock.release().catch((err: unknown) => {
+        log.warn({ err }, 'releasing the HA lock failed');
+      });
+      // The watch reports the next holder; until then nobody is known to hold the lock.
+      if (this.leader?.nodeId === this.o.advertisement.nodeId) this.current = undefined;
+      this.steppedDown?.(true);
+      this.steppedDown = undefined;
+      if (steppingDown) await sleep(this.o.stepDownCoolOffMs, this.stopping.signal);
+    }
+    this.lock = undefined;
+  }
+}
