@@ -29,6 +29,11 @@ export interface HaCluster {
   stop(): Promise<void>;
 }
 
+function isRunning(n: HaNode): boolean {
+  const child = n.process?.child;
+  return child !== undefined && child.exitCode === null && child.signalCode === null;
+}
+
 async function call(addr: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${addr}/v1/${path}`, {
     method,
@@ -112,8 +117,7 @@ export async function startHaCluster(count: number, extraStorage = ''): Promise<
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         for (const n of nodes) {
-          const child = n.process?.child;
-          if (child === undefined || child.exitCode !== null || child.signalCode !== null) continue;
+          if (!isRunning(n)) continue;
           try {
             if ((await call(n.addr, 'GET', 'sys/health')).status === 200) return n;
           } catch {
