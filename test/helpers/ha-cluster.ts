@@ -31,7 +31,8 @@ export interface HaCluster {
 
 function isRunning(n: HaNode): boolean {
   const child = n.process?.child;
-  return child !== undefined && child.exitCode === null && child.signalCode === null;
+  if (child === undefined) return false;
+  return child.exitCode === null && child.signalCode === null;
 }
 
 async function call(addr: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
