@@ -150,7 +150,8 @@ export class PolicyStore {
     const found = await Promise.all(unique.map((n) => this.get(n)));
     const present = found.filter((p) => p !== undefined);
     const acl = new Acl(present.map((p) => renderPolicy(p, identity)));
-    if (identity === undefined && !present.some((p) => p.templated)) {
+    // Without an identity the rendering is the same every time, so templated policies cache too.
+    if (identity === undefined) {
       if (this.aclCache.size >= this.cacheSize) this.aclCache.clear();
       this.aclCache.set(key, { generation, acl });
     }
