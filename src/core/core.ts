@@ -214,7 +214,11 @@ export class Core {
 
   /** Resolves a client token to its entry (undefined: unknown or expired). */
   async lookupToken(id: string): Promise<TokenEntry | undefined> {
-    return this.requireActive().tokens.lookup(id);
+    const unsealed = this.requireServices();
+    if (unsealed.services !== undefined) return unsealed.services.tokens.lookup(id);
+    // A standby checks tokens for its node-local operations (sys/seal) by reading the store.
+    const tokens = await TokenStore.open(new StorageView(this.barrier, 'sys/token/'));
+    return tokens.lookup(id);
   }
 
   /** Runs a logical request through the pipeline (active nodes only; standbys forward first). */

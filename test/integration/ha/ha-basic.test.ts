@@ -69,4 +69,17 @@ describe('HA on Consul: election, standby forwarding, failover, step-down', { ti
     console.log(`# step-down: another node served a write ${Date.now() - started} ms after the request`);
     assert.equal((await c.api(active, 'GET', 'sys/health')).status, 429);
   });
+
+  it('a standby seals itself with the root token, answers 503 sealed, and rejoins after unseal', async () => {
+    const active = await c.active();
+    const standby = c.nodes.find((n) => n !== active)!;
+    assert.equal((await c.api(standby, 'PUT', 'sys/seal', undefined, c.rootToken)).status, 204);
+    assert.equal((await c.api(standby, 'GET', 'sys/health')).status, 503);
+    const leader = await c.api(standby, 'GET', 'sys/leader');
+    assert.equal(leader.status, 503);
+    assert.deepEqual(leader.body, { errors: ['Vault is sealed'] });
+    assert.equal((await c.api(active, 'GET', 'sys/health')).status, 200, 'sealing a standby leaves the active alone');
+    assert.equal((await c.api(standby, 'PUT', 'sys/unseal', { key: c.unsealKey })).body.sealed, false);
+    assert.equal((await c.api(standby, 'GET', 'sys/health')).status, 429);
+  });
 });
