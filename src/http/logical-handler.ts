@@ -8,6 +8,7 @@ import { readRequestData } from './body.js';
 import { envelope } from './envelope.js';
 import { operationOf } from './operation.js';
 import { clientToken } from './token.js';
+import { ipInCidrs } from '../helper/cidr.js';
 
 function requestPath(ctx: Context): string {
   let path: string;
@@ -75,8 +76,20 @@ function respond(ctx: Context, h: HandledResponse, isRead: boolean): void {
   ctx.body = r?.topLevel === true && data !== null ? { ...data, ...body } : body;
 }
 
+/**
+ * The client's address: the socket peer, unless the peer is a trusted proxy (listener
+ * `x_forwarded_for_authorized_addrs`, e.g. the other HA nodes, which forward for their clients),
+ * in which case the address the proxy appended to X-Forwarded-For.
+ */
+export function clientAddress(ctx: Context, trustedProxies: readonly string[]): string {
+  const peer = (ctx.req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  if (trustedProxies.length === 0 || !ipInCidrs(peer, trustedProxies)) return peer;
+  const forwarded = ctx.get('x-forwarded-for').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return forwarded.at(-1) ?? peer;
+}
+
 /** Turns every /v1 request that no sys edge route claimed into a logical request. */
-export function logicalHandler(core: Core, maxRequestSize: number): Middleware {
+export function logicalHandler(core: Core, maxRequestSize: number, trustedProxies: readonly string[] = []): Middleware {
   return async (ctx) => {
     const operation = operationOf(ctx);
     let path = requestPath(ctx);
@@ -89,7 +102,7 @@ export function logicalHandler(core: Core, maxRequestSize: number): Middleware {
       path,
       data,
       clientToken: clientToken(ctx),
-      remoteAddress: ctx.req.socket.remoteAddress ?? '',
+      remoteAddress: clientAddress(ctx, trustedProxies),
       headers: ctx.headers,
       ...(ttl === undefined ? {} : { wrapTtl: ttl }),
       ...(certs === undefined ? {} : { peerCertificates: certs }),

@@ -65,7 +65,7 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
   const app = createApp(core, {
     logger,
     maxRequestSize,
-    logical: logicalHandler(core, maxRequestSize),
+    logical: logicalHandler(core, maxRequestSize, config.listeners[0]?.xForwardedForAuthorizedAddrs ?? []),
     forwarding: { redirect: config.listeners[0]?.standbyRedirect ?? false, nodeId },
   });
   const listeners: RunningListener[] = [];
