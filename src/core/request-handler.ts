@@ -18,6 +18,7 @@ import type { ExpirationManager } from './expiration/expiration-manager.js';
 import type { Wrapper } from './wrapping/wrapper.js';
 import { hasTraversal, matchesSpecialPath } from './special-paths.js';
 import { computeTtl } from './token/ttl.js';
+import { ipInCidrs } from '../helper/cidr.js';
 
 /** A request as the HTTP layer hands it over. */
 export interface IncomingRequest {
@@ -92,6 +93,10 @@ export class RequestHandler {
     if (req.clientToken !== '') entry = await this.d.tokens.lookup(req.clientToken);
     if (!unauthenticated) {
       if (entry === undefined) throw new PermissionDeniedError(req.clientToken !== '');
+      if (entry.boundCidrs.length > 0 && !ipInCidrs(req.remoteAddress, entry.boundCidrs)) {
+        this.d.logger.warn({ path: req.path }, 'token used from outside its bound CIDRs');
+        throw new PermissionDeniedError(true);
+      }
       if (operation === 'update' && route.backend.existenceCheck !== undefined) {
         const exists = await route.backend.existenceCheck({ ...base, operation, path: relative, ...this.tokenFields(entry) });
         if (exists === false) operation = 'create';
@@ -177,12 +182,12 @@ export class RequestHandler {
         displayName: a.displayName ?? mountPrefix.replace(/^auth\//, '').replace(/\/$/, ''),
         numUses: a.numUses ?? 0,
         ttl: a.ttl ?? 0,
-        explicitMaxTtl: a.maxTtl ?? 0,
+        explicitMaxTtl: a.explicitMaxTtl ?? 0,
         period: a.period ?? 0,
         renewable: a.renewable ?? true,
         path: req.path,
         defaultTtl: ttls.defaultLeaseTtl,
-        maxTtl: ttls.maxLeaseTtl,
+        maxTtl: a.maxTtl !== undefined && a.maxTtl > 0 ? Math.min(a.maxTtl, ttls.maxLeaseTtl) : ttls.maxLeaseTtl,
         ...(a.boundCidrs === undefined ? {} : { boundCidrs: a.boundCidrs }),
       });
       warnings.push(...issued.warnings);

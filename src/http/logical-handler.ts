@@ -1,5 +1,7 @@
 import type { Middleware, Context } from 'koa';
-import type { TLSSocket } from 'node:tls';
+import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
+
+type PeerCertificate = DetailedPeerCertificate | null;
 import type { Core } from '../core/core.js';
 import type { HandledResponse } from '../core/request-handler.js';
 import { InvalidRequestError } from '../helper/errors.js';
@@ -33,9 +35,10 @@ function peerCertificates(ctx: Context): Buffer[] | undefined {
   const socket = ctx.req.socket as Partial<TLSSocket>;
   if (typeof socket.getPeerCertificate !== 'function') return undefined;
   const chain: Buffer[] = [];
-  let cert = socket.getPeerCertificate(true);
+  // Node returns {} without a client certificate, and the chain ends where issuerCertificate is unset.
+  let cert = socket.getPeerCertificate(true) as PeerCertificate | undefined;
   const seen = new Set<string>();
-  while (Object.keys(cert).length > 0 && !seen.has(cert.fingerprint256)) {
+  while (cert !== undefined && cert !== null && Object.keys(cert).length > 0 && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
     chain.push(cert.raw);
     cert = cert.issuerCertificate;

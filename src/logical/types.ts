@@ -20,6 +20,8 @@ export interface Auth {
   /** Seconds; 0 = the mount/system default. */
   ttl?: number;
   maxTtl?: number;
+  /** A hard limit of the token (explicit_max_ttl), independent of the mount's max. */
+  explicitMaxTtl?: number;
   period?: number;
   renewable?: boolean;
   numUses?: number;
@@ -71,6 +73,8 @@ export interface LogicalResponse {
   statusCode?: number;
   /** The auth block of a token the handler issued itself (auth/token/create*, renewals). */
   issuedAuth?: Record<string, unknown>;
+  /** When this response is wrapped: the accessor to report as wrap_info.wrapped_accessor (approle secret-ids). */
+  wrappedAccessor?: string;
   /** A wrap_info the handler produced itself (sys/wrapping/rewrap). */
   wrapInfo?: Record<string, unknown>;
   /** An existing lease this response reports on (lease renewals): passed through to the envelope. */

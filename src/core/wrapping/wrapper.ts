@@ -68,7 +68,7 @@ export class Wrapper {
       warnings: h.warnings.length === 0 ? null : h.warnings,
       auth: h.auth,
     };
-    const accessor = typeof h.auth?.accessor === 'string' ? h.auth.accessor : undefined;
+    const accessor = typeof h.auth?.accessor === 'string' ? h.auth.accessor : h.response?.wrappedAccessor;
     const wrapInfo = await this.wrap(doc, ttl, path, accessor);
     return { response: undefined, auth: null, leaseId: '', leaseDuration: 0, renewable: false, wrapInfo, warnings: [] };
   }
