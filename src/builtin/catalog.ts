@@ -1,6 +1,11 @@
 import type { BackendCatalog, BackendFactory } from '../logical/types.js';
 import { kvFactory } from './logical/kv/index.js';
 import { cubbyholeFactory, destroyCubbyhole } from './logical/cubbyhole/index.js';
+import { userpassFactory } from './credential/userpass/index.js';
+import { appRoleFactory } from './credential/approle/index.js';
+import { appIdFactory } from './credential/app-id/index.js';
+import { certFactory } from './credential/cert/index.js';
+import { ldapFactory } from './credential/ldap/index.js';
 
 /** The engines and auth methods this build can mount, by type ("generic" is kv's old name). */
 export function builtinCatalog(): BackendCatalog {
@@ -8,6 +13,12 @@ export function builtinCatalog(): BackendCatalog {
     ['kv', kvFactory],
     ['cubbyhole', cubbyholeFactory],
   ]);
-  const auth = new Map<string, BackendFactory>();
+  const auth = new Map<string, BackendFactory>([
+    ['userpass', userpassFactory],
+    ['approle', appRoleFactory],
+    ['app-id', appIdFactory],
+    ['cert', certFactory],
+    ['ldap', ldapFactory],
+  ]);
   return { mounts, auth, destroyCubbyhole };
 }

@@ -1,6 +1,6 @@
 import type { LogicalBackend, LogicalRequest, LogicalResponse, Operation } from '../logical/types.js';
 import type { Logger } from '../helper/logger.js';
-import { InvalidRequestError, PermissionDeniedError, SealedError, UnsupportedPathError, VaultError } from '../helper/errors.js';
+import { InvalidRequestError, LoginFailedError, PermissionDeniedError, SealedError, UnsupportedPathError } from '../helper/errors.js';
 import type { UserLockout } from './lockout/user-lockout.js';
 import { lockoutSettings } from './lockout/settings.js';
 import { LOCKOUT_TYPES } from './lockout/user-lockout.js';
@@ -136,7 +136,7 @@ export class RequestHandler {
     try {
       response = await route.backend.handleRequest(logical);
     } catch (err) {
-      if (lockoutId !== undefined && err instanceof VaultError && err.status === 400) {
+      if (lockoutId !== undefined && err instanceof LoginFailedError) {
         if (await this.d.lockout.recordFailure(route.entry.accessor, lockoutId, settings)) {
           this.d.logger.warn({ mount: route.prefix }, 'identity locked out after repeated login failures');
         }

@@ -22,6 +22,12 @@ export class InvalidRequestError extends VaultError {
   }
 }
 
+/**
+ * 400 for a login with wrong credentials (unknown user, bad password, bad secret ID). Only these
+ * count toward user lockout — not malformed requests or an unreachable directory.
+ */
+export class LoginFailedError extends InvalidRequestError {}
+
 /** 403 with Vault's go-multierror wording, which clients match on. */
 export class PermissionDeniedError extends VaultError {
   constructor(invalidToken = false) {

@@ -1,7 +1,7 @@
 import type { LogicalRequest, LogicalResponse } from '../../../logical/types.js';
 import type { PathSpec } from '../../../framework/backend.js';
 import type { FieldData } from '../../../framework/field-data.js';
-import { InvalidRequestError } from '../../../helper/errors.js';
+import { InvalidRequestError, LoginFailedError } from '../../../helper/errors.js';
 import { ipInCidrs } from '../../../helper/cidr.js';
 import { authDisplayName, tokenAuth } from '../token-fields.js';
 import type { AppRoleContext } from './context.js';
@@ -36,7 +36,7 @@ export function loginPath(ctx: AppRoleContext): PathSpec {
     const roleId = f.string('role_id').trim();
     if (roleId === '') throw new InvalidRequestError('missing role_id');
     const role: RoleEntry | undefined = await ctx.roles.byRoleId(roleId);
-    if (role === undefined) throw new InvalidRequestError(INVALID);
+    if (role === undefined) throw new LoginFailedError(INVALID);
 
     let metadata: Record<string, string> = {};
     let tokenCidrs = role.token_bound_cidrs;
@@ -47,7 +47,7 @@ export function loginPath(ctx: AppRoleContext): PathSpec {
         assertSource(req.remoteAddress, e.cidr_list, 'secret ID');
         assertSource(req.remoteAddress, role.secret_id_bound_cidrs, 'role');
       });
-      if (entry === undefined) throw new InvalidRequestError(INVALID);
+      if (entry === undefined) throw new LoginFailedError(INVALID);
       metadata = { ...entry.metadata };
       if (entry.token_bound_cidrs.length > 0) tokenCidrs = entry.token_bound_cidrs;
     } else {

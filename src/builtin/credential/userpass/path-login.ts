@@ -2,7 +2,7 @@ import type { LogicalRequest, LogicalResponse } from '../../../logical/types.js'
 import type { PathSpec } from '../../../framework/backend.js';
 import { segment } from '../../../framework/backend.js';
 import type { FieldData } from '../../../framework/field-data.js';
-import { InvalidRequestError } from '../../../helper/errors.js';
+import { InvalidRequestError, LoginFailedError } from '../../../helper/errors.js';
 import { ipInCidrs } from '../../../helper/cidr.js';
 import { authDisplayName, tokenAuth } from '../token-fields.js';
 import { dummyHash, verifyPassword } from './password-hash.js';
@@ -26,7 +26,7 @@ async function login(req: LogicalRequest, f: FieldData): Promise<LogicalResponse
   if (password === '') throw new InvalidRequestError('missing password');
   const user = await readUser(req.storage, name);
   const matches = await verifyPassword(password, user?.password_hash ?? dummyHash());
-  if (user === undefined || !matches) throw new InvalidRequestError(INVALID);
+  if (user === undefined || !matches) throw new LoginFailedError(INVALID);
   if (user.token_bound_cidrs.length > 0 && !ipInCidrs(req.remoteAddress, user.token_bound_cidrs)) {
     throw new InvalidRequestError('login request originated from invalid CIDR');
   }
