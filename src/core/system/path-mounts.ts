@@ -124,8 +124,12 @@ export function mountPaths(d: SystemDeps, table: 'mounts' | 'auth'): PathSpec[] 
     const e = d.mounts.find(table, f.string('path'));
     return Promise.resolve(e === undefined ? undefined : { data: mountEntryJson(e), topLevel: true as const });
   };
+  // sys/mounts/auth/<path>/tune reaches the auth table, as Vault's CLI uses it for `auth tune`.
+  const tuneTarget = (raw: string): { table: 'mounts' | 'auth'; path: string } =>
+    table === 'mounts' && raw.startsWith('auth/') ? { table: 'auth', path: raw.slice('auth/'.length) } : { table, path: raw };
   const tuneRead = (_req: unknown, f: FieldData): Promise<{ data: Record<string, unknown>; topLevel: true }> => {
-    const e = d.mounts.find(table, f.string('path'));
+    const target = tuneTarget(f.string('path'));
+    const e = d.mounts.find(target.table, target.path);
     if (e === undefined) throw new InvalidRequestError(`cannot fetch sysview for path "${f.string('path')}"`);
     const data: Record<string, unknown> = {
       default_lease_ttl: e.config.default_lease_ttl || d.systemTtls.defaultLeaseTtl,
@@ -143,7 +147,8 @@ export function mountPaths(d: SystemDeps, table: 'mounts' | 'auth'): PathSpec[] 
       if (req.data[k] !== undefined) config[k] = req.data[k];
     }
     const description = req.data.description;
-    await d.mounts.tune(table, f.string('path'), {
+    const target = tuneTarget(f.string('path'));
+    await d.mounts.tune(target.table, target.path, {
       config: parseConfig(config),
       ...(typeof description === 'string' ? { description } : {}),
       options: parseOptions(f.map('options')),
