@@ -13,6 +13,7 @@ import { devBanner, setupDev, storeTokenForCli } from './dev-setup.js';
 import type { PhysicalBackend } from '../physical/types.js';
 import { isHaBackend } from '../physical/types.js';
 import { uuid } from '../helper/random.js';
+import { startConsulRegistration } from '../registration/start-registration.js';
 
 /** How long a node that stepped down waits before competing for the lock again. */
 const STEP_DOWN_COOL_OFF_MS = 5000;
@@ -97,6 +98,10 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
     });
     process.stdout.write(devBanner(config.apiAddr, result));
   }
+  const registration =
+    config.serviceRegistration === undefined
+      ? undefined
+      : startConsulRegistration(config.serviceRegistration, { apiAddr: config.apiAddr, state: core.state, logger, nodeId });
   let stopped = false;
   return {
     core,
@@ -106,6 +111,7 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      await registration?.stop();
       await Promise.all(listeners.map((l) => l.close()));
       await core.sealNode('shutting down');
       await physical.close?.();

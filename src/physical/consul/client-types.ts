@@ -71,6 +71,45 @@ export interface TtlServiceDefinition {
   readonly meta: Readonly<Record<string, string>>;
 }
 
+/** Status of a health check, in Consul's words. */
+export type CheckStatus = 'passing' | 'warning' | 'critical';
+
+/** A TTL check attached to a service: the service's owner reports its status before the TTL runs out. */
+export interface TtlCheckDefinition {
+  readonly id: string;
+  readonly name: string;
+  /** Human-readable description shown by Consul. */
+  readonly notes?: string;
+  /** Go duration ("5s", "1500ms"). */
+  readonly ttl: string;
+  /** Status at registration; Consul keeps a check's current status when its service is registered again. */
+  readonly status: CheckStatus;
+  /** Go duration after which Consul removes the service while the check stays critical; absent: never. */
+  readonly deregisterCriticalAfter?: string;
+}
+
+/** A local service with tags, address, port, metadata and one TTL check. */
+export interface AgentServiceDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly tags: readonly string[];
+  /** "" lets consumers use the agent's node address. */
+  readonly address: string;
+  readonly port: number;
+  readonly meta: Readonly<Record<string, string>>;
+  readonly check: TtlCheckDefinition;
+}
+
+/** A service as the local agent holds it. */
+export interface AgentService {
+  readonly id: string;
+  readonly name: string;
+  readonly tags: readonly string[];
+  readonly address: string;
+  readonly port: number;
+  readonly meta: Readonly<Record<string, string>>;
+}
+
 /** A request Consul refused or that could not reach it. `consulStatus` is Consul's HTTP status, when it answered. */
 export class ConsulRequestError extends StorageError {
   constructor(

@@ -7,7 +7,10 @@ import { resolveAddress } from './address.js';
 import {
   ConsulRequestError,
   encodeValue,
+  type AgentService,
+  type AgentServiceDefinition,
   type CallOptions,
+  type CheckStatus,
   type ConsulClientOptions,
   type ConsulTxnOp,
   type KvPair,
@@ -15,18 +18,22 @@ import {
   type TtlServiceDefinition,
   type TxnOutcome,
 } from './client-types.js';
-import { abortError, indexOf, isAborted, toPair, toRequestError, txnErrors } from './decode.js';
+import { abortError, indexOf, isAborted, toAgentService, toPair, toRequestError, txnErrors } from './decode.js';
 import { Semaphore } from './semaphore.js';
 import type { RawConsul, RawCallOptions, RawResult, RawTxnOp, RawSessionBody } from './raw-consul.js';
 
 export {
   ConsulRequestError,
   encodeValue,
+  type AgentService,
+  type AgentServiceDefinition,
   type CallOptions,
+  type CheckStatus,
   type ConsulClientOptions,
   type ConsulTxnOp,
   type KvPair,
   type SessionDefinition,
+  type TtlCheckDefinition,
   type TtlServiceDefinition,
   type TxnOutcome,
 } from './client-types.js';
@@ -206,6 +213,34 @@ export class ConsulClient {
   /** Marks a TTL check passing, restarting its TTL. */
   async checkPass(checkId: string, call: CallOptions = {}): Promise<void> {
     await this.call('agent.check.pass', call, (o) => this.raw.agent.check.pass({ ...o, id: checkId }));
+  }
+
+  /** Registers or updates a local service with one TTL check; Consul keeps an existing check's status (set it after). */
+  async agentServiceRegister(def: AgentServiceDefinition, call: CallOptions = {}): Promise<void> {
+    const { id, name, notes, ttl, status, deregisterCriticalAfter: after } = def.check;
+    const check = { checkid: id, name, ttl, status, ...(notes === undefined ? {} : { notes }) };
+    const service = { id: def.id, name: def.name, address: def.address, port: def.port, tags: [...def.tags], meta: { ...def.meta } };
+    await this.call('agent.service.register', call, (o) =>
+      this.raw.agent.service.register({ ...o, ...service, check: after === undefined ? check : { ...check, deregistercriticalserviceafter: after } }),
+    );
+  }
+
+  /** The services registered on the local agent, by id. */
+  async agentServices(call: CallOptions = {}): Promise<Map<string, AgentService>> {
+    const [, list] = await this.call('agent.service.list', call, (o) => this.raw.agent.service.list(o));
+    return new Map(Object.entries(list ?? {}).map(([id, raw]) => [id, toAgentService(id, raw)]));
+  }
+
+  /** Sets a TTL check's status and output (`note`), restarting its TTL; false when the agent does not know the check. */
+  async checkUpdate(checkId: string, status: CheckStatus, note: string, call: CallOptions = {}): Promise<boolean> {
+    const verb = ({ passing: 'pass', warning: 'warn', critical: 'fail' } as const)[status];
+    try {
+      await this.call(`agent.check.${verb}`, call, (o) => this.raw.agent.check[verb]({ ...o, id: checkId, note }));
+      return true;
+    } catch (err) {
+      if (err instanceof ConsulRequestError && err.consulStatus === 404) return false;
+      throw err;
+    }
   }
 
   /** The Raft leader's address, or "" when the cluster has none. */

@@ -1,7 +1,7 @@
 /** Turning the consul client's answers and errors into the adapter's types. */
 import type { IncomingMessage } from 'node:http';
-import { ConsulRequestError, type KvPair } from './client-types.js';
-import type { RawKvItem, RawTxnError } from './raw-consul.js';
+import { ConsulRequestError, type AgentService, type KvPair } from './client-types.js';
+import type { RawAgentService, RawKvItem, RawTxnError } from './raw-consul.js';
 
 /** Reads `aborted` through a call so that TypeScript does not keep an earlier narrowing. */
 export function isAborted(signal: AbortSignal | undefined): signal is AbortSignal {
@@ -58,4 +58,16 @@ export function indexOf(res: IncomingMessage): bigint {
   } catch {
     return 0n;
   }
+}
+
+/** A service of the agent's list in the adapter's terms (missing fields become empty). */
+export function toAgentService(id: string, raw: RawAgentService): AgentService {
+  return {
+    id: raw.ID ?? id,
+    name: raw.Service ?? '',
+    tags: raw.Tags ?? [],
+    address: raw.Address ?? '',
+    port: raw.Port ?? 0,
+    meta: raw.Meta ?? {},
+  };
 }

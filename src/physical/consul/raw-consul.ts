@@ -60,6 +60,16 @@ export interface RawSessionBody {
   readonly ServiceChecks: { ID: string }[];
 }
 
+/** One service of GET /v1/agent/services. */
+export interface RawAgentService {
+  readonly ID?: string;
+  readonly Service?: string;
+  readonly Tags?: string[] | null;
+  readonly Address?: string;
+  readonly Port?: number;
+  readonly Meta?: Record<string, string> | null;
+}
+
 /** papi's low-level request description. */
 export interface RawRequest {
   readonly name: string;
@@ -94,21 +104,28 @@ export interface RawConsul {
         {
           id: string;
           name: string;
+          tags?: string[];
+          address?: string;
+          port?: number;
           meta: Record<string, string>;
           check: {
             checkid: string;
             name: string;
+            notes?: string;
             ttl: string;
-            status: 'passing';
-            deregistercriticalserviceafter: string;
+            status: 'passing' | 'warning' | 'critical';
+            deregistercriticalserviceafter?: string;
           };
         },
         never
       >;
       readonly deregister: Call<{ id: string }, never>;
+      readonly list: Call<object, Record<string, RawAgentService>>;
     };
     readonly check: {
-      readonly pass: Call<{ id: string }, never>;
+      readonly pass: Call<{ id: string; note?: string }, never>;
+      readonly warn: Call<{ id: string; note?: string }, never>;
+      readonly fail: Call<{ id: string; note?: string }, never>;
     };
   };
   readonly status: {
