@@ -48,9 +48,10 @@ export function standbyForwarding(core: Core, opts: ForwardingOptions): Middlewa
     if (leader === undefined || leader.nodeId === opts.nodeId) throw new VaultError(503, 'no active Vault instance found', true);
     const target = new URL(ctx.originalUrl, leader.apiAddr);
     if (opts.redirect || ctx.get('x-vault-no-request-forwarding') !== '') {
+      // (a null body would turn the status into 204: set an empty body, then the status)
+      ctx.body = '';
       ctx.status = 307;
       ctx.set('Location', target.toString());
-      ctx.body = null;
       return;
     }
     const headers: http.OutgoingHttpHeaders = {};

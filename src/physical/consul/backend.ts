@@ -77,8 +77,10 @@ export class ConsulBackend implements HaBackend {
       set: (fence) => {
         this.fence = fence;
       },
+      // A released or lost lock leaves a tombstone: this backend refuses every write until it
+      // holds a lock again. Requests admitted while the node was active must not land afterwards.
       clear: (fence) => {
-        if (this.fence === fence) this.fence = undefined;
+        if (this.fence === fence) fence.lostReason ??= new Error('the HA lock was released');
       },
     };
     const { sessionTtlMs, checkTtlMs, lockDelayMs, lockWaitMs } = this.settings;

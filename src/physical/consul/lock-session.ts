@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../helper/logger.js';
 import type { ConsulClient } from './client.js';
 import { isAborted, pause } from './watch-key.js';
@@ -64,7 +65,9 @@ export class LockSession {
     signal: AbortSignal,
     logger?: Logger,
   ): Promise<LockSession> {
-    const serviceId = `${LOCK_SERVICE_NAME}:${nodeId}`;
+    // One service (and check) per session: the deregistration of a closing session can then never
+    // remove the check a newer session of the same node is bound to.
+    const serviceId = `${LOCK_SERVICE_NAME}:${nodeId}:${randomBytes(4).toString('hex')}`;
     const checkId = `${serviceId}:ttl`;
     const startedAt = Date.now();
     let id: string;

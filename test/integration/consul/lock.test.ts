@@ -99,7 +99,10 @@ describe('HA lock on a real Consul agent: nodes in one process', () => {
       );
       const acquiredB = bed.acquire(b.lock(LOCK, advertisement('node-b')));
       // The session is bound to node a's TTL check; removing it invalidates the session.
-      await bed.consul('PUT', 'agent/service/deregister/tresor-lock:node-a');
+      const services = (await bed.consul('GET', 'agent/services')) as Record<string, unknown>;
+      const lockService = Object.keys(services).find((id) => id.startsWith('tresor-lock:node-a:'));
+      assert.ok(lockService !== undefined, 'node a registered its lock-check service');
+      await bed.consul('PUT', `agent/service/deregister/${lockService}`);
       await within(whenAborted(lostA), PATIENCE, 'node a to notice it lost the lock');
       await within(acquiredB, PATIENCE, 'node b to acquire');
     },

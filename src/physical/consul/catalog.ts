@@ -1,0 +1,146 @@
+/**
+ * Catalog and health reads (blocking-query aware) on top of ConsulClient, for the DNS resolver's
+ * view of Consul: the services in the catalog, the instances of one service with their checks, and
+ * the nodes. They run through the client's own request path (connection, token, TLS, timeouts,
+ * cancellation, error mapping), so Consul is still reached through the one adapter.
+ */
+import type { CallOptions } from './client-types.js';
+import type { ConsulClient } from './client.js';
+import { indexOf } from './decode.js';
+import type { RawCallOptions, RawResult } from './raw-consul.js';
+
+/** The status of one health check, as Consul names it. */
+export type CheckStatus = 'passing' | 'warning' | 'critical' | 'maintenance';
+
+/** One instance of a service with its node and checks (one entry of /v1/health/service/:name). */
+export interface ServiceHealthEntry {
+  readonly node: string;
+  readonly nodeAddress: string;
+  /** The service's ID on its agent (unique per node). */
+  readonly serviceId: string;
+  readonly service: string;
+  /** The service's own address; "" means "the node's address". */
+  readonly address: string;
+  readonly port: number;
+  readonly tags: readonly string[];
+  /** Every check of the instance: node checks (serfHealth, ...) and service checks. */
+  readonly checks: readonly { readonly checkId: string; readonly status: CheckStatus }[];
+}
+
+/** One node of the catalog. */
+export interface CatalogNode {
+  readonly node: string;
+  readonly address: string;
+}
+
+/** An answer and the X-Consul-Index to block past for the next one. */
+export interface Indexed<T> {
+  readonly value: T;
+  readonly index: bigint;
+}
+
+/** The consul client's catalog and health calls, as the runtime has them. */
+interface RawCatalogConsul {
+  readonly health: {
+    service(options: RawCallOptions & { service: string }): Promise<RawResult<unknown>>;
+  };
+  readonly catalog: {
+    readonly service: { list(options: RawCallOptions): Promise<RawResult<unknown>> };
+    readonly node: { list(options: RawCallOptions): Promise<RawResult<unknown>> };
+  };
+}
+
+/**
+ * The two ConsulClient members these reads build on: TypeScript-private, plain properties at run
+ * time. A public generic read on ConsulClient would make this cast unnecessary.
+ */
+interface ClientCore {
+  readonly raw: RawCatalogConsul;
+  call<T>(
+    what: string,
+    call: CallOptions,
+    run: (options: RawCallOptions) => Promise<RawResult<T>>,
+  ): Promise<RawResult<T>>;
+}
+
+/** Catalog and health reads through a ConsulClient. Pass `index`/`waitMs` for blocking queries. */
+export class ConsulCatalog {
+  private readonly core: ClientCore;
+
+  constructor(client: ConsulClient) {
+    this.core = client as unknown as ClientCore;
+  }
+
+  /** Service names in the catalog, each with the union of its instances' tags. */
+  async services(call: CallOptions = {}): Promise<Indexed<ReadonlyMap<string, readonly string[]>>> {
+    const [res, body] = await this.core.call('catalog.service.list', call, (o) =>
+      this.core.raw.catalog.service.list(o),
+    );
+    const services = new Map<string, readonly string[]>();
+    if (isRecord(body)) {
+      for (const [name, tags] of Object.entries(body)) services.set(name, strings(tags));
+    }
+    return { value: services, index: indexOf(res) };
+  }
+
+  /** Every instance of `service`, healthy or not, with its checks. */
+  async serviceHealth(service: string, call: CallOptions = {}): Promise<Indexed<ServiceHealthEntry[]>> {
+    const [res, body] = await this.core.call('health.service', call, (o) =>
+      this.core.raw.health.service({ ...o, service }),
+    );
+    const entries: ServiceHealthEntry[] = [];
+    for (const item of Array.isArray(body) ? (body as unknown[]) : []) {
+      const entry = toHealthEntry(item);
+      if (entry !== undefined) entries.push(entry);
+    }
+    return { value: entries, index: indexOf(res) };
+  }
+
+  /** The nodes of the catalog with their addresses. */
+  async nodes(call: CallOptions = {}): Promise<Indexed<CatalogNode[]>> {
+    const [res, body] = await this.core.call('catalog.node.list', call, (o) =>
+      this.core.raw.catalog.node.list(o),
+    );
+    const nodes: CatalogNode[] = [];
+    for (const item of Array.isArray(body) ? (body as unknown[]) : []) {
+      if (!isRecord(item)) continue;
+      const node = str(item.Node);
+      if (node !== '') nodes.push({ node, address: str(item.Address) });
+    }
+    return { value: nodes, index: indexOf(res) };
+  }
+}
+
+function toHealthEntry(item: unknown): ServiceHealthEntry | undefined {
+  if (!isRecord(item) || !isRecord(item.Node) || !isRecord(item.Service)) return undefined;
+  const checks = (Array.isArray(item.Checks) ? (item.Checks as unknown[]) : []).filter(isRecord).map((c) => ({
+    checkId: str(c.CheckID),
+    status: checkStatus(c.Status),
+  }));
+  return {
+    node: str(item.Node.Node),
+    nodeAddress: str(item.Node.Address),
+    serviceId: str(item.Service.ID),
+    service: str(item.Service.Service),
+    address: str(item.Service.Address),
+    port: typeof item.Service.Port === 'number' ? item.Service.Port : 0,
+    tags: strings(item.Service.Tags),
+    checks,
+  };
+}
+
+function checkStatus(value: unknown): CheckStatus {
+  return value === 'passing' || value === 'warning' || value === 'maintenance' ? value : 'critical';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
