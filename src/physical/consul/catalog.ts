@@ -7,7 +7,6 @@
 import type { CallOptions } from './client-types.js';
 import type { ConsulClient } from './client.js';
 import { indexOf } from './decode.js';
-import type { RawCallOptions, RawResult } from './raw-consul.js';
 
 /** The status of one health check, as Consul names it. */
 export type CheckStatus = 'passing' | 'warning' | 'critical' | 'maintenance';
@@ -39,42 +38,14 @@ export interface Indexed<T> {
   readonly index: bigint;
 }
 
-/** The consul client's catalog and health calls, as the runtime has them. */
-interface RawCatalogConsul {
-  readonly health: {
-    service(options: RawCallOptions & { service: string }): Promise<RawResult<unknown>>;
-  };
-  readonly catalog: {
-    readonly service: { list(options: RawCallOptions): Promise<RawResult<unknown>> };
-    readonly node: { list(options: RawCallOptions): Promise<RawResult<unknown>> };
-  };
-}
-
-/**
- * The two ConsulClient members these reads build on: TypeScript-private, plain properties at run
- * time. A public generic read on ConsulClient would make this cast unnecessary.
- */
-interface ClientCore {
-  readonly raw: RawCatalogConsul;
-  call<T>(
-    what: string,
-    call: CallOptions,
-    run: (options: RawCallOptions) => Promise<RawResult<T>>,
-  ): Promise<RawResult<T>>;
-}
-
 /** Catalog and health reads through a ConsulClient. Pass `index`/`waitMs` for blocking queries. */
 export class ConsulCatalog {
-  private readonly core: ClientCore;
-
-  constructor(client: ConsulClient) {
-    this.core = client as unknown as ClientCore;
-  }
+  constructor(private readonly client: ConsulClient) {}
 
   /** Service names in the catalog, each with the union of its instances' tags. */
   async services(call: CallOptions = {}): Promise<Indexed<ReadonlyMap<string, readonly string[]>>> {
-    const [res, body] = await this.core.call('catalog.service.list', call, (o) =>
-      this.core.raw.catalog.service.list(o),
+    const [res, body] = await this.client.rawRead('catalog.service.list', call, (raw, o) =>
+      raw.catalog.service.list(o),
     );
     const services = new Map<string, readonly string[]>();
     if (isRecord(body)) {
@@ -85,8 +56,8 @@ export class ConsulCatalog {
 
   /** Every instance of `service`, healthy or not, with its checks. */
   async serviceHealth(service: string, call: CallOptions = {}): Promise<Indexed<ServiceHealthEntry[]>> {
-    const [res, body] = await this.core.call('health.service', call, (o) =>
-      this.core.raw.health.service({ ...o, service }),
+    const [res, body] = await this.client.rawRead('health.service', call, (raw, o) =>
+      raw.health.service({ ...o, service }),
     );
     const entries: ServiceHealthEntry[] = [];
     for (const item of Array.isArray(body) ? (body as unknown[]) : []) {
@@ -98,8 +69,8 @@ export class ConsulCatalog {
 
   /** The nodes of the catalog with their addresses. */
   async nodes(call: CallOptions = {}): Promise<Indexed<CatalogNode[]>> {
-    const [res, body] = await this.core.call('catalog.node.list', call, (o) =>
-      this.core.raw.catalog.node.list(o),
+    const [res, body] = await this.client.rawRead('catalog.node.list', call, (raw, o) =>
+      raw.catalog.node.list(o),
     );
     const nodes: CatalogNode[] = [];
     for (const item of Array.isArray(body) ? (body as unknown[]) : []) {

@@ -249,6 +249,14 @@ export class ConsulClient {
     return typeof leader === 'string' ? leader : '';
   }
 
+  /**
+   * A catalog or health read of the npm client (`raw`) through this adapter's request path:
+   * connection, token, TLS, timeouts, cancellation, the parallelism bound and error mapping.
+   */
+  async rawRead<T>(what: string, call: CallOptions, run: (raw: RawConsul, options: RawCallOptions) => Promise<RawResult<T>>): Promise<RawResult<T>> {
+    return this.call(what, call, (o) => run(this.raw, o));
+  }
+
   /** Closes idle keep-alive connections. Requests still in flight finish or fail on their own. */
   close(): void {
     this.raw.destroy();

@@ -98,6 +98,13 @@ export interface RawConsul {
     readonly renew: Call<{ id: string }, unknown[]>;
     readonly destroy: Call<{ id: string }, never>;
   };
+  readonly health: {
+    readonly service: Call<{ service: string }, unknown>;
+  };
+  readonly catalog: {
+    readonly service: { readonly list: Call<object, unknown> };
+    readonly node: { readonly list: Call<object, unknown> };
+  };
   readonly agent: {
     readonly service: {
       readonly register: Call<
