@@ -9,6 +9,8 @@ import {
   authTuneCommand,
 } from './auth.js';
 import type { Command } from './command.js';
+import { devClusterCommand } from './dev-cluster.js';
+import { dnsCommand } from './dns.js';
 import { kvCommand, kvGetCommand, kvListCommand, kvPutCommand } from './kv.js';
 import { kvDeleteCommand, kvDestroyCommand, kvUndeleteCommand } from './kv-delete.js';
 import {
@@ -61,6 +63,8 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
     authListCommand,
     authTuneCommand,
     deleteCommand,
+    devClusterCommand,
+    dnsCommand,
     kvCommand,
     kvDeleteCommand,
     kvDestroyCommand,

@@ -105,13 +105,42 @@ export function newKeyMetadata(key: string, now: number): KeyMetadata {
   };
 }
 
+/**
+ * Key metadata (versions, times, settings — never secret data) kept as JSON text per mount view,
+ * so a read does not decrypt it again. Every metadata write and delete of the engine goes through
+ * this file, and a mount's view lives as long as the mount on the active node (promotion builds new
+ * views), so the cache is exact. Callers mutate what they read, hence a parse per read.
+ */
+const metadataCache = new WeakMap<Storage, Map<string, string>>();
+const METADATA_CACHE_LIMIT = 10_000;
+
+function cacheOf(storage: Storage): Map<string, string> {
+  let m = metadataCache.get(storage);
+  if (m === undefined) {
+    m = new Map();
+    metadataCache.set(storage, m);
+  }
+  return m;
+}
+
 export async function readKeyMetadata(storage: Storage, key: string): Promise<KeyMetadata | undefined> {
+  const cache = cacheOf(storage);
+  const hit = cache.get(key);
+  if (hit !== undefined) return JSON.parse(hit) as KeyMetadata;
   const raw = await storage.get(metadataKey(key));
-  return raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as KeyMetadata);
+  if (raw === undefined) return undefined;
+  const text = raw.toString('utf8');
+  if (cache.size >= METADATA_CACHE_LIMIT) cache.clear();
+  cache.set(key, text);
+  return JSON.parse(text) as KeyMetadata;
 }
 
 export async function writeKeyMetadata(storage: Storage, meta: KeyMetadata): Promise<void> {
-  await storage.put(metadataKey(meta.key), Buffer.from(JSON.stringify(meta), 'utf8'));
+  const cache = cacheOf(storage);
+  const text = JSON.stringify(meta);
+  cache.delete(meta.key);
+  await storage.put(metadataKey(meta.key), Buffer.from(text, 'utf8'));
+  cache.set(meta.key, text);
 }
 
 export async function readVersionData(
@@ -137,6 +166,7 @@ export async function writeVersionData(
 export async function deleteKey(storage: Storage, key: string): Promise<void> {
   const folder = versionFolder(key);
   for (const name of await storage.list(folder)) await storage.delete(folder + name);
+  cacheOf(storage).delete(key);
   await storage.delete(metadataKey(key));
 }
 

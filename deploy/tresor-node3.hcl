@@ -1,0 +1,28 @@
+# tresor3 of docker-compose.yml (mounted at /etc/tresor/tresor.hcl).
+#
+# The Consul token comes from CONSUL_HTTP_TOKEN, which the image's entrypoint reads from
+# CONSUL_HTTP_TOKEN_FILE (written by deploy/consul-acl-init.sh, policy consul/tresor-policy.hcl).
+
+storage "consul" {
+  address = "consul:8500"
+  path    = "tresor/"
+
+  # Registered as service "vault" with this node's fixed address on the compose network, so
+  # that the resolver answers active.vault.consul with an A record.
+  service         = "vault"
+  service_address = "10.89.53.13"
+}
+
+listener "tcp" {
+  address         = "0.0.0.0:8200"
+  cluster_address = "0.0.0.0:8201"
+  # Plain HTTP on a private Docker network, for the demo only: give every listener a
+  # certificate (tls_cert_file, tls_key_file) anywhere else.
+  tls_disable = true
+}
+
+api_addr     = "http://tresor3:8200"
+cluster_addr = "https://tresor3:8201"
+cluster_name = "tresor-compose"
+ui           = true
+log_level    = "info"

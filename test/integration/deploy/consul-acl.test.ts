@@ -1,0 +1,164 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePorts } from '../../../src/cli/dev-cluster/ports.js';
+import { CONSUL_START_TIMEOUT, consulBinary } from '../../helpers/consul.js';
+import { REPO, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
+
+// consul/agent.hcl (ACLs on, default deny), consul/tresor-policy.hcl, consul/dns-policy.hcl and
+// deploy/consul-acl-init.sh against a real Consul server: the script's tokens let a tresor node
+// do everything HA needs, and the resolver's token only read what it must.
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env, timeout: 180_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, out: stdout + stderr });
+    });
+  });
+}
+
+describe(
+  'Consul ACLs for the compose stack: agent.hcl, the policies and consul-acl-init.sh',
+  { timeout: CONSUL_START_TIMEOUT },
+  () => {
+    let dir: string;
+    let consul: ChildProcess | undefined;
+    let http = '';
+    let node: ServerProcess | undefined;
+    let scriptEnv: NodeJS.ProcessEnv;
+    const token = (name: string): Promise<string> =>
+      readFile(join(dir, 'tokens', `${name}.token`), 'utf8').then((t) => t.trim());
+    const consulApi = async (
+      method: string,
+      path: string,
+      secret?: string,
+      body?: string,
+    ): Promise<{ status: number; text: string }> => {
+      const res = await fetch(`http://${http}/v1/${path}`, {
+        method,
+        headers: secret === undefined ? {} : { 'X-Consul-Token': secret },
+        ...(body === undefined ? {} : { body }),
+        signal: AbortSignal.timeout(5000),
+      });
+      return { status: res.status, text: await res.text() };
+    };
+
+    before(
+      async () => {
+        const binary = await consulBinary();
+        dir = await mkdtemp(join(tmpdir(), 'tresor-acl-'));
+        await mkdir(join(dir, 'bin'));
+        await symlink(binary, join(dir, 'bin', 'consul'));
+        const [httpPort, lan, wan, server] = await freePorts(4, true);
+        http = `127.0.0.1:${httpPort ?? 0}`;
+        // The compose agent config, moved to loopback and free ports for this machine.
+        const agent = (await readFile(join(REPO, 'consul/agent.hcl'), 'utf8'))
+          .replace(/^data_dir .*$/m, `data_dir = "${join(dir, 'data')}"`)
+          .replace(/^client_addr .*$/m, 'client_addr = "127.0.0.1"')
+          .replace(/^bind_addr .*$/m, 'bind_addr = "127.0.0.1"');
+        await writeFile(
+          join(dir, 'agent.hcl'),
+          `${agent}\nports {\n  http = ${httpPort ?? 0}\n  dns = -1\n  grpc = -1\n  serf_lan = ${lan ?? 0}\n  serf_wan = ${wan ?? 0}\n  server = ${server ?? 0}\n}\n`,
+        );
+        consul = spawn(binary, ['agent', `-config-file=${join(dir, 'agent.hcl')}`], { stdio: 'ignore' });
+        scriptEnv = {
+          PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`,
+          CONSUL_HTTP_ADDR: http,
+          POLICY_DIR: join(REPO, 'consul'),
+          BOOTSTRAP_DIR: join(dir, 'acl'),
+          TOKEN_DIR: join(dir, 'tokens'),
+          TOKEN_UID: String(process.getuid?.() ?? 0),
+          AGENT_NODE_NAME: 'consul-server',
+        };
+        const first = await run('sh', [join(REPO, 'deploy/consul-acl-init.sh')], scriptEnv);
+        assert.equal(first.code, 0, first.out);
+      },
+      { timeout: CONSUL_START_TIMEOUT },
+    );
+
+    after(async () => {
+      await node?.stop();
+      const agent = consul;
+      if (agent?.exitCode === null) {
+        const gone = new Promise((resolve) => agent.once('exit', resolve));
+        agent.kill('SIGKILL');
+        await gone;
+      }
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('writes the tokens owner-only, never prints them, and a second run keeps them', async () => {
+      assert.equal((await stat(join(dir, 'acl', 'management.token'))).mode & 0o777, 0o600);
+      for (const name of ['tresor', 'dns'])
+        assert.equal((await stat(join(dir, 'tokens', `${name}.token`))).mode & 0o777, 0o400);
+      const before = [await token('tresor'), await token('dns')];
+      const again = await run('sh', [join(REPO, 'deploy/consul-acl-init.sh')], scriptEnv);
+      assert.equal(again.code, 0, again.out);
+      for (const secret of before) assert.ok(!again.out.includes(secret), 'no token in the output');
+      assert.deepEqual([await token('tresor'), await token('dns')], before);
+    });
+
+    it('denies anonymous requests (default deny)', async () => {
+      assert.equal((await consulApi('GET', 'catalog/services')).text, '{}');
+      assert.equal((await consulApi('PUT', 'kv/tresor/x', undefined, 'x')).status, 403);
+    });
+
+    it('lets a tresor node with the tresor token initialise, unseal, become active and register itself', async () => {
+      const secret = await token('tresor');
+      const [port] = await freePorts(1);
+      const addr = `http://127.0.0.1:${port ?? 0}`;
+      const config = join(dir, 'node.hcl');
+      await writeFile(
+        config,
+        `storage "consul" {\n  address = "${http}"\n  path = "tresor/"\n}\nlistener "tcp" {\n  address = "127.0.0.1:${port ?? 0}"\n  tls_disable = true\n}\napi_addr = "${addr}"\ncluster_addr = "https://127.0.0.1:${(port ?? 0) + 1}"\n`,
+      );
+      node = await startServerProcess([`-config=${config}`], `${addr}/v1/sys/health`, {
+        CONSUL_HTTP_TOKEN: secret,
+      });
+      const init = (await (
+        await fetch(`${addr}/v1/sys/init`, {
+          method: 'PUT',
+          body: '{"secret_shares":1,"secret_threshold":1}',
+        })
+      ).json()) as { keys_base64: string[] };
+      await fetch(`${addr}/v1/sys/unseal`, {
+        method: 'PUT',
+        body: JSON.stringify({ key: init.keys_base64[0] }),
+      });
+      const management = (await readFile(join(dir, 'acl', 'management.token'), 'utf8')).trim();
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const health = (await fetch(`${addr}/v1/sys/health`)).status;
+        const services = JSON.parse(
+          (await consulApi('GET', 'health/service/vault?passing=true', management)).text,
+        ) as { Service: { Tags: string[] } }[];
+        const tags = services[0]?.Service.Tags ?? [];
+        if (health === 200 && tags.includes('active')) break;
+        assert.ok(
+          Date.now() < deadline,
+          `active and registered within 20 s (health ${health}, tags ${tags.join(',')})\n${node.output()}`,
+        );
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.ok(!/permission denied|403/i.test(node.output()), node.output());
+      // …and nothing outside its policy.
+      assert.equal((await consulApi('PUT', 'kv/other/x', secret, 'x')).status, 403);
+      assert.equal((await consulApi('PUT', 'agent/service/register', secret, '{"Name":"web"}')).status, 403);
+      assert.equal((await consulApi('GET', 'acl/tokens', secret)).status, 403);
+    });
+
+    it('lets the resolver token read the catalog and the lock key, and nothing else', async () => {
+      const secret = await token('dns');
+      assert.equal((await consulApi('GET', 'kv/tresor/core/lock', secret)).status, 200);
+      assert.match((await consulApi('GET', 'catalog/services', secret)).text, /"vault"/);
+      assert.equal((await consulApi('GET', 'health/service/vault', secret)).status, 200);
+      assert.equal((await consulApi('GET', 'catalog/nodes', secret)).status, 200);
+      assert.equal((await consulApi('GET', 'kv/tresor/core/keyring', secret)).status, 403);
+      assert.equal((await consulApi('PUT', 'kv/tresor/core/lock', secret, 'x')).status, 403);
+      assert.equal((await consulApi('PUT', 'session/create', secret, '{}')).status, 403);
+    });
+  },
+);
