@@ -56,14 +56,16 @@ async function call(addr: string, method: string, path: string, body?: unknown, 
  * A real Consul dev agent and `count` tresor server processes on it, initialised (1 key share)
  * and unsealed. `extraStorage` adds lines to each node's storage "consul" block.
  */
-export async function startHaCluster(count: number, extraStorage = ''): Promise<HaCluster> {
+export async function startHaCluster(count: number, extraStorage = '', opts: { distinctIps?: boolean } = {}): Promise<HaCluster> {
   const consul = await startConsul();
   const dir = await mkdtemp(join(tmpdir(), 'tresor-ha-'));
   const nodes: HaNode[] = [];
   let unsealKey = '';
   for (let i = 0; i < count; i++) {
     const port = await freePort();
-    const addr = `http://127.0.0.1:${port}`;
+    // distinct loopback addresses let DNS answers tell the nodes apart
+    const ip = opts.distinctIps === true ? `127.0.0.${i + 2}` : '127.0.0.1';
+    const addr = `http://${ip}:${port}`;
     const config = join(dir, `node${i}.hcl`);
     await writeFile(
       config,
@@ -74,11 +76,11 @@ export async function startHaCluster(count: number, extraStorage = ''): Promise<
         extraStorage,
         '}',
         'listener "tcp" {',
-        `  address     = "127.0.0.1:${port}"`,
+        `  address     = "${ip}:${port}"`,
         '  tls_disable = true',
         '}',
         `api_addr     = "${addr}"`,
-        `cluster_addr = "https://127.0.0.1:${port + 1}"`,
+        `cluster_addr = "https://${ip}:${port + 1}"`,
         '',
       ].join('\n'),
     );
