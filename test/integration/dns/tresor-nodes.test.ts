@@ -25,7 +25,7 @@ async function aRecords(r: Resolver, name: string): Promise<string[]> {
 function dig(port: number, name: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
     execFile('dig', ['@127.0.0.1', '-p', String(port), '+short', '+tries=1', '+time=2', name, 'A'], (err, stdout) => {
-      if (err !== null) reject(err);
+      if (err !== null) reject(new Error(`dig failed: ${err.message}`));
       else resolve(stdout.split('\n').filter((l) => l.trim() !== '').sort());
     });
   });
