@@ -1,3 +1,4 @@
+import { parseDurationMs as parseMs } from '../../helper/duration.js';
 import { InvalidRequestError } from '../../helper/errors.js';
 import type { ConsulClientOptions } from './client.js';
 
@@ -133,38 +134,14 @@ export function normalizePrefix(path: string): string {
   return p;
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
 
 /** A Go-style duration ("500ms", "1.5s", "1m30s") or a number of seconds, in milliseconds. */
 export function parseDurationMs(value: string | number, key: string): number {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0)
-      throw new InvalidRequestError(`storage "consul": ${key} must be a non-negative duration`);
-    return value * 1000;
+  try {
+    return parseMs(value, key);
+  } catch {
+    throw new InvalidRequestError(`storage "consul": ${key} is not a duration: "${String(value)}" (use e.g. "500ms", "15s")`);
   }
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Number.parseFloat(text) * 1000;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let consumed = 0;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    total += Number.parseFloat(m[1] ?? '0') * (UNIT_MS[m[2] ?? 's'] ?? 1000);
-    consumed = re.lastIndex;
-  }
-  if (consumed === 0 || consumed !== text.length) {
-    throw new InvalidRequestError(
-      `storage "consul": ${key} is not a duration: "${value}" (use e.g. "500ms", "15s")`,
-    );
-  }
-  return Math.round(total);
 }
 
 function parseCount(value: string | number, key: string): number {
