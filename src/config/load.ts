@@ -33,6 +33,7 @@ import type {
   SingleBlock,
   StorageConfig,
   TcpListenerConfig,
+  UserLockoutConfig,
 } from './types.js';
 
 /** The environment variables the configuration reads (process.env by default). */
@@ -127,7 +128,18 @@ function buildConfig(all: readonly ConfigSections[], env: ConfigEnv): ServerConf
   const telemetry: RawTelemetry = {};
   const listeners: Located<RawTcpListener>[] = [];
   const blocks: Partial<Record<SingleBlock, Located<RawBlock>>> = {};
+  const userLockout: Record<string, UserLockoutConfig> = {};
   for (const s of all) {
+    for (const [label, block] of Object.entries(s.userLockout ?? {})) {
+      if (userLockout[label] !== undefined) fail(s.file, `${block.where}: user_lockout "${label}" is already defined; define it once`);
+      const b = block.body;
+      userLockout[label] = {
+        ...optional('threshold', b.lockout_threshold),
+        ...optional('duration', b.lockout_duration),
+        ...optional('counterReset', b.lockout_counter_reset),
+        ...optional('disabled', b.disable_lockout),
+      };
+    }
     for (const key of Object.keys(s.top)) source.set(key, s.file);
     Object.assign(top, s.top);
     Object.assign(telemetry, s.telemetry?.body);
@@ -227,6 +239,7 @@ function buildConfig(all: readonly ConfigSections[], env: ConfigEnv): ServerConf
       unauthenticatedMetricsAccess: metricsDefault,
     },
     ...optional('pidFile', top.pid_file),
+    userLockout,
     files: all.map((s) => s.file),
     warnings,
   };

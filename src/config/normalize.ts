@@ -11,6 +11,7 @@ import type {
   RawConsulConnection,
   RawConsulStorage,
   RawTcpListener,
+  RawUserLockout,
   SingleBlock,
   TcpListenerConfig,
 } from './types.js';
@@ -181,12 +182,27 @@ export function readSections(doc: Body, file: string): ReadResult {
   const telemetryBody = doc.telemetry === undefined ? undefined : unlabelled(doc.telemetry, 'telemetry');
   const telemetry = telemetryBody && validate(schema.telemetrySchema, telemetryBody, 'telemetry');
 
+  const userLockout: Record<string, Located<RawUserLockout>> = {};
+  for (const block of labelled('user_lockout')) {
+    if (!(schema.USER_LOCKOUT_LABELS as readonly string[]).includes(block.label)) {
+      problem(`${block.where}: user_lockout "${block.label}" is not a lockout target; use one of ${schema.USER_LOCKOUT_LABELS.join(', ')}`);
+      continue;
+    }
+    if (userLockout[block.label] !== undefined) {
+      problem(`${block.where}: user_lockout "${block.label}" is defined twice`);
+      continue;
+    }
+    const body = validate(schema.userLockoutSchema, block.body, block.where);
+    if (body !== undefined) userLockout[block.label] = { file, where: block.where, body: body as RawUserLockout };
+  }
+
   const sections: ConfigSections = {
     file,
     top,
     blocks,
     listeners,
     ...(telemetry && { telemetry: { file, where: 'telemetry', body: telemetry } }),
+    ...(Object.keys(userLockout).length > 0 ? { userLockout } : {}),
   };
   return { sections, fileReferences, problems };
 }

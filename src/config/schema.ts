@@ -281,7 +281,19 @@ export const BLOCK_KEYS = [
   'service_registration',
   'seal',
   'telemetry',
+  'user_lockout',
 ] as const;
+
+/** Body of `user_lockout "all" | "<auth type>" { … }` (Vault's server-wide lockout defaults). */
+export const userLockoutSchema = Joi.object({
+  lockout_threshold: Joi.number().integer().min(1),
+  lockout_duration: duration({ min: 1 }),
+  lockout_counter_reset: duration({ min: 1 }),
+  disable_lockout: vaultBoolean(),
+});
+
+/** The labels a user_lockout block may have. */
+export const USER_LOCKOUT_LABELS = ['all', 'userpass', 'ldap', 'approle'] as const;
 
 /** Top-level attributes. No defaults here: a later file overrides only what it sets. */
 export const topLevelSchema = Joi.object({

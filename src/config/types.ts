@@ -142,6 +142,14 @@ export interface TelemetryConfig {
   readonly unauthenticatedMetricsAccess: boolean;
 }
 
+/** One `user_lockout` block: seconds for durations; unset keys fall back to "all", then Vault's defaults. */
+export interface UserLockoutConfig {
+  readonly threshold?: number;
+  readonly duration?: number;
+  readonly counterReset?: number;
+  readonly disabled?: boolean;
+}
+
 /** The whole, normalised server configuration. */
 export interface ServerConfig {
   readonly storage: StorageConfig;
@@ -168,6 +176,11 @@ export interface ServerConfig {
   readonly rawStorageEndpoint: boolean;
   readonly telemetry: TelemetryConfig;
   readonly pidFile?: string;
+  /**
+   * Server-wide user lockout defaults (Vault's `user_lockout` blocks), by label: "all" and/or an
+   * auth method type ("userpass", "ldap", "approle"). A mount's user_lockout_config overrides them.
+   */
+  readonly userLockout: Readonly<Record<string, UserLockoutConfig>>;
   /** The files the configuration was read from, in order ("-dev" for devConfig). */
   readonly files: readonly string[];
   /** Things worth logging at start (e.g. a derived api_addr). */
@@ -274,4 +287,13 @@ export interface ConfigSections {
   readonly blocks: Readonly<Partial<Record<SingleBlock, Located<RawBlock>>>>;
   readonly listeners: readonly Located<RawTcpListener>[];
   readonly telemetry?: Located<RawTelemetry>;
+  readonly userLockout?: Readonly<Record<string, Located<RawUserLockout>>>;
+}
+
+/** Validated body of one `user_lockout` block. */
+export interface RawUserLockout {
+  lockout_threshold?: number;
+  lockout_duration?: number;
+  lockout_counter_reset?: number;
+  disable_lockout?: boolean;
 }

@@ -22,6 +22,7 @@ import type { TokenEntry } from './token/token-entry.js';
 import type { BackendCatalog, Services } from './services.js';
 import { buildServices } from './services.js';
 import type { HandledResponse, IncomingRequest } from './request-handler.js';
+import type { LockoutDefaults } from './lockout/settings.js';
 
 export interface CoreOptions {
   readonly physical: PhysicalBackend;
@@ -30,6 +31,8 @@ export interface CoreOptions {
   /** System-wide lease TTLs in seconds (Vault's default_lease_ttl / max_lease_ttl, 768h). */
   readonly defaultLeaseTtl: number;
   readonly maxLeaseTtl: number;
+  /** Server-wide user lockout defaults (`user_lockout` blocks). */
+  readonly lockoutDefaults?: LockoutDefaults;
   readonly clusterName?: string;
   /** High availability: present when the storage can elect a leader (storage "consul"). */
   readonly ha?: {
@@ -271,6 +274,7 @@ export class Core {
       catalog: this.opts.catalog,
       defaultLeaseTtl: this.opts.defaultLeaseTtl,
       maxLeaseTtl: this.opts.maxLeaseTtl,
+      lockoutDefaults: this.opts.lockoutDefaults ?? {},
     });
   }
 

@@ -3,6 +3,7 @@ import type { Logger } from '../helper/logger.js';
 import { InvalidRequestError, LoginFailedError, PermissionDeniedError, SealedError, UnsupportedPathError } from '../helper/errors.js';
 import type { UserLockout } from './lockout/user-lockout.js';
 import { lockoutSettings } from './lockout/settings.js';
+import type { LockoutDefaults } from './lockout/settings.js';
 import { LOCKOUT_TYPES } from './lockout/user-lockout.js';
 import type { MountEntry } from './routing/mount-entry.js';
 import { uuid } from '../helper/random.js';
@@ -53,6 +54,7 @@ export interface RequestHandlerDeps {
   readonly expiration: ExpirationManager;
   readonly wrapper: Wrapper;
   readonly lockout: UserLockout;
+  readonly lockoutDefaults: LockoutDefaults;
   readonly mountTtls: (prefix: string) => { defaultLeaseTtl: number; maxLeaseTtl: number };
   readonly logger: Logger;
 }
@@ -127,7 +129,7 @@ export class RequestHandler {
       ...(entry === undefined ? {} : this.tokenFields(entry)),
     };
     const lockoutId = await this.lockoutIdentity(route.entry, route.backend, logical);
-    const settings = lockoutSettings(route.entry);
+    const settings = lockoutSettings(route.entry, this.d.lockoutDefaults);
     if (lockoutId !== undefined && (await this.d.lockout.isLocked(route.entry.accessor, lockoutId, settings))) {
       this.d.logger.warn({ mount: route.prefix }, 'login refused: identity is locked out');
       throw new PermissionDeniedError();

@@ -13,6 +13,7 @@ import { ExpirationManager } from './expiration/expiration-manager.js';
 import type { LeaseEntry } from './expiration/lease-entry.js';
 import { Wrapper } from './wrapping/wrapper.js';
 import { UserLockout } from './lockout/user-lockout.js';
+import type { LockoutDefaults } from './lockout/settings.js';
 import { systemBackend } from './system/index.js';
 import { RequestHandler } from './request-handler.js';
 import type { NodeState } from './node-state.js';
@@ -27,6 +28,7 @@ export interface ServiceOptions {
   readonly catalog: BackendCatalog;
   readonly defaultLeaseTtl: number;
   readonly maxLeaseTtl: number;
+  readonly lockoutDefaults: LockoutDefaults;
 }
 
 /** Everything that exists only while the node is unsealed and serving. */
@@ -114,6 +116,7 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
         expiration,
         wrapper,
         lockout,
+        lockoutDefaults: o.lockoutDefaults,
         systemTtls: { defaultLeaseTtl: o.defaultLeaseTtl, maxLeaseTtl: o.maxLeaseTtl },
       }),
     token: () => tokenBackend({ store: tokens, issuer, ttls: () => mountTtls('auth/token/'), storage: new StorageView(o.barrier, 'sys/token/') }),
@@ -146,6 +149,7 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     expiration,
     wrapper,
     lockout,
+    lockoutDefaults: o.lockoutDefaults,
     mountTtls,
     logger: log.child({ subsystem: 'request' }),
   });

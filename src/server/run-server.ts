@@ -56,6 +56,7 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
     catalog: builtinCatalog(),
     defaultLeaseTtl: config.defaultLeaseTtl,
     maxLeaseTtl: config.maxLeaseTtl,
+    lockoutDefaults: config.userLockout,
     ...(config.clusterName === undefined ? {} : { clusterName: config.clusterName }),
     ...(isHaBackend(physical)
       ? { ha: { advertisement: { nodeId, apiAddr: config.apiAddr, clusterAddr: config.clusterAddr }, stepDownCoolOffMs: STEP_DOWN_COOL_OFF_MS } }

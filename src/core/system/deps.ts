@@ -5,6 +5,7 @@ import type { TokenStore } from '../token/token-store.js';
 import type { ExpirationManager } from '../expiration/expiration-manager.js';
 import type { Wrapper } from '../wrapping/wrapper.js';
 import type { UserLockout } from '../lockout/user-lockout.js';
+import type { LockoutDefaults } from '../lockout/settings.js';
 
 /** What the sys/ backend may touch in the core. */
 export interface SystemDeps {
@@ -15,5 +16,6 @@ export interface SystemDeps {
   readonly expiration: ExpirationManager;
   readonly wrapper: Wrapper;
   readonly lockout: UserLockout;
+  readonly lockoutDefaults: LockoutDefaults;
   readonly systemTtls: { readonly defaultLeaseTtl: number; readonly maxLeaseTtl: number };
 }

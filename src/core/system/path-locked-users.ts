@@ -11,7 +11,7 @@ import type { SystemDeps } from './deps.js';
 export function lockedUserPaths(d: SystemDeps): PathSpec[] {
   const settingsOf = (accessor: string): ReturnType<typeof lockoutSettings> => {
     const route = d.router.byAccessor(accessor);
-    return route === undefined ? DEFAULT_LOCKOUT : lockoutSettings(route.entry);
+    return route === undefined ? DEFAULT_LOCKOUT : lockoutSettings(route.entry, d.lockoutDefaults);
   };
   const list = async (_req: LogicalRequest, f: FieldData): Promise<LogicalResponse> => {
     const locked = await d.lockout.locked(settingsOf);

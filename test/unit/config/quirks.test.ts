@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '../../../src/config/errors.js';
-import { devConfig, loadConfigFile, type ConfigEnv } from '../../../src/config/load.js';
+import { devConfig, loadConfig, loadConfigFile, type ConfigEnv } from '../../../src/config/load.js';
 import type { ServerConfig } from '../../../src/config/types.js';
 
 let dir: string;
@@ -160,5 +160,26 @@ describe('config: environment overrides (as in Vault, the environment wins)', ()
         return true;
       },
     );
+  });
+});
+
+describe('config: user_lockout blocks', () => {
+  it('reads Vault user_lockout blocks for "all" and per auth type, and refuses unknown targets and keys', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tresor-lockout-'));
+    const file = join(dir, 'c.hcl');
+    await writeFile(
+      file,
+      'storage "inmem" {}\nlistener "tcp" {\n  address = "127.0.0.1:8200"\n  tls_disable = true\n}\nuser_lockout "all" {\n  lockout_threshold = 7\n  lockout_duration = "10m"\n}\nuser_lockout "userpass" {\n  disable_lockout = "true"\n}\n',
+    );
+    const config = await loadConfig([file], { env: {} });
+    assert.deepEqual(config.userLockout, { all: { threshold: 7, duration: 600 }, userpass: { disabled: true } });
+    await writeFile(file, 'storage "inmem" {}\nlistener "tcp" {\n  address = "127.0.0.1:8200"\n  tls_disable = true\n}\nuser_lockout "github" {\n  lockout_threshold = 3\n}\nuser_lockout "all" {\n  lockout_treshold = 3\n}\n');
+    await assert.rejects(loadConfig([file], { env: {} }), (err: Error) => {
+      assert.match(err.message, /user_lockout "github" is not a lockout target/);
+      assert.match(err.message, /lockout_treshold/);
+      assert.match(err.message, /c\.hcl/);
+      return true;
+    });
+    await rm(dir, { recursive: true, force: true });
   });
 });

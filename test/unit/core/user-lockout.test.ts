@@ -44,11 +44,13 @@ describe('user lockout', () => {
     assert.equal(await l.isLocked('m', 'x', off, 200), false);
   });
 
-  it('uses Vault defaults unless the mount is tuned', () => {
-    assert.deepEqual(lockoutSettings({ config: { default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false } }), DEFAULT_LOCKOUT);
-    const tuned = lockoutSettings({
-      config: { default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false, user_lockout_config: { lockout_threshold: 2, lockout_duration: 5 } },
-    });
+  it('uses Vault defaults, then server user_lockout blocks, then the mount tuning', () => {
+    const base = { default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false };
+    assert.deepEqual(lockoutSettings({ type: 'userpass', config: base }), DEFAULT_LOCKOUT);
+    const server = { all: { threshold: 9, duration: 60 }, userpass: { threshold: 4 } };
+    assert.deepEqual(lockoutSettings({ type: 'userpass', config: base }, server), { ...DEFAULT_LOCKOUT, threshold: 4, duration: 60 });
+    assert.deepEqual(lockoutSettings({ type: 'ldap', config: base }, server), { ...DEFAULT_LOCKOUT, threshold: 9, duration: 60 });
+    const tuned = lockoutSettings({ type: 'userpass', config: { ...base, user_lockout_config: { lockout_threshold: 2, lockout_duration: 5 } } }, server);
     assert.equal(tuned.threshold, 2);
     assert.equal(tuned.duration, 5);
     assert.equal(tuned.counterReset, DEFAULT_LOCKOUT.counterReset);
