@@ -193,7 +193,7 @@ export function readSections(doc: Body, file: string): ReadResult {
       continue;
     }
     const body = validate(schema.userLockoutSchema, block.body, block.where);
-    if (body !== undefined) userLockout[block.label] = { file, where: block.where, body: body as RawUserLockout };
+    if (body !== undefined) userLockout[block.label] = { file, where: block.where, body };
   }
 
   const sections: ConfigSections = {
