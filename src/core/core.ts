@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../helper/logger.js';
 import type { PhysicalBackend } from '../physical/types.js';
-import { InvalidRequestError, SealedError, VaultError } from '../helper/errors.js';
+import { InvalidRequestError, PermissionDeniedError, SealedError, VaultError } from '../helper/errors.js';
+import { PolicyStore } from './policy/policy-store.js';
 import type { LeaderAdvertisement } from '../physical/types.js';
 import { isHaBackend } from '../physical/types.js';
 import { HaController } from './ha/ha-controller.js';
@@ -222,6 +223,22 @@ export class Core {
     // A standby checks tokens for its node-local operations (sys/seal) by reading the store.
     const tokens = await TokenStore.open(new StorageView(this.barrier, 'sys/token/'));
     return tokens.lookup(id);
+  }
+
+  /**
+   * Authorises a sudo-protected system operation answered outside the pipeline (sys/seal,
+   * sys/rotate, sys/key-status, sys/step-down): the token must be valid and its policies must grant
+   * the operation's capability and sudo on `path` (root always does). Standbys read the policies.
+   */
+  async authorizeSudo(token: string, path: string, operation: 'read' | 'update', needsSudo = true): Promise<void> {
+    if (!this.state.unsealed) throw new SealedError();
+    if (token === '') throw new PermissionDeniedError();
+    const entry = await this.lookupToken(token);
+    if (entry === undefined) throw new PermissionDeniedError(true);
+    if (entry.policies.includes('root')) return;
+    const policies = this.services?.services?.policies ?? new PolicyStore(new StorageView(this.barrier, 'sys/policy/'));
+    const acl = await policies.acl(entry.policies);
+    if (!acl.allowOperation({ operation, path, needsSudo }).allowed) throw new PermissionDeniedError();
   }
 
   /** Runs a logical request through the pipeline (active nodes only; standbys forward first). */

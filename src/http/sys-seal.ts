@@ -3,7 +3,7 @@ import type { Core } from '../core/core.js';
 import { InvalidRequestError } from '../helper/errors.js';
 import type { HttpDeps } from './deps.js';
 import { readRequestData } from './body.js';
-import { requireRootToken } from './guard.js';
+import { requireSudo } from './guard.js';
 
 function parseBool(v: unknown, name: string): boolean {
   if (v === undefined || v === null) return false;
@@ -32,7 +32,7 @@ export function registerSysSeal(router: Router, core: Core, deps: HttpDeps): voi
   router.post('/v1/sys/unseal', unseal);
 
   const seal = async (ctx: RouterContext): Promise<void> => {
-    await requireRootToken(ctx, core);
+    await requireSudo(ctx, core, 'sys/seal');
     await core.sealNode('sealed by operator');
     ctx.status = 204;
   };

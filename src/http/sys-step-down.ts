@@ -1,11 +1,11 @@
 import type { Router, RouterContext } from '@koa/router';
 import type { Core } from '../core/core.js';
-import { requireRootToken } from './guard.js';
+import { requireSudo } from './guard.js';
 
 /** sys/step-down: the active node gives the lock up (a standby forwards this to the active). */
 export function registerSysStepDown(router: Router, core: Core): void {
   const stepDown = async (ctx: RouterContext): Promise<void> => {
-    await requireRootToken(ctx, core);
+    await requireSudo(ctx, core, 'sys/step-down');
     await core.stepDown();
     ctx.status = 204;
   };
