@@ -84,6 +84,7 @@ export class Core {
   private readonly lifecycle = new Mutex();
   private services: UnsealedServices | undefined;
   private ha: HaController | undefined;
+  private releaseBarrier: (() => Promise<void>) | undefined;
   private readonly log: Logger;
 
   private constructor(
@@ -262,6 +263,14 @@ export class Core {
     return this.opts.ha !== undefined;
   }
 
+  /**
+   * Something to wait for (bounded by its caller) between giving up active duty and releasing the
+   * lock on a step-down or shutdown — the Consul registration uses it to drop the `active` tag first.
+   */
+  setLockReleaseBarrier(barrier: () => Promise<void>): void {
+    this.releaseBarrier = barrier;
+  }
+
   /** sys/step-down: give the lock up; resolves once this node is a standby. */
   async stepDown(): Promise<void> {
     if (this.ha === undefined || this.state.state !== 'active') return;
@@ -332,7 +341,11 @@ export class Core {
     this.ha = new HaController({
       backend: this.opts.physical,
       advertisement: ha.advertisement,
-      hooks: { promote: () => this.promote(), demote: (reason, steppingDown) => this.demote(reason, steppingDown) },
+      hooks: {
+        promote: () => this.promote(),
+        demote: (reason, steppingDown) => this.demote(reason, steppingDown),
+        beforeRelease: () => this.releaseBarrier?.() ?? Promise.resolve(),
+      },
       logger: this.log.child({ subsystem: 'ha' }),
       stepDownCoolOffMs: ha.stepDownCoolOffMs,
     });

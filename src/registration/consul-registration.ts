@@ -99,6 +99,21 @@ export class ConsulRegistration {
     this.loop = this.run();
   }
 
+  /**
+   * Resolves once Consul has the tags of the current state (or after `timeoutMs`): the HA
+   * controller waits for this between demoting and releasing the lock, so the old active's
+   * `active` tag is gone before another node can take the lock.
+   */
+  async settled(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    const want = (): string => serviceTags(this.state.state, this.tags).join(',');
+    while (this.lastTags !== want() || this.registerDue) {
+      if (this.stopped() || Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return true;
+  }
+
   /** Stops following the state, cancels what is in flight and (by default) deregisters the service. */
   async stop(options: { deregister?: boolean } = {}): Promise<void> {
     if (this.stopping.signal.aborted) return;

@@ -9,6 +9,8 @@ import type { ServiceIdentity } from './service-identity.js';
 /** A running registration: `stop()` deregisters the service and closes its Consul connection. */
 export interface RunningRegistration {
   readonly identity: ServiceIdentity;
+  /** Resolves once Consul carries the tags of the current state (false after `timeoutMs`). */
+  settled(timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export function startConsulRegistration(
   );
   return {
     identity: registration.identity,
+    settled: (timeoutMs) => registration.settled(timeoutMs),
     async stop() {
       try {
         await registration.stop();

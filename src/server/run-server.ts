@@ -103,6 +103,12 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
     config.serviceRegistration === undefined
       ? undefined
       : startConsulRegistration(config.serviceRegistration, { apiAddr: config.apiAddr, state: core.state, logger, nodeId });
+  // On step-down, Consul drops this node's `active` tag before another node can take the lock.
+  if (registration !== undefined) {
+    core.setLockReleaseBarrier(async () => {
+      await registration.settled(1000);
+    });
+  }
   let stopped = false;
   return {
     core,

@@ -9,6 +9,8 @@ export interface HaHooks {
   promote(): Promise<void>;
   /** Stopped holding the lock (lost, stepped down, sealing): stop serving as active at once. */
   demote(reason: string, steppingDown: boolean): Promise<void>;
+  /** After demoting, before releasing the lock: let the outside world catch up (bounded). */
+  beforeRelease?(): Promise<void>;
 }
 
 export interface HaControllerOptions {
@@ -131,6 +133,7 @@ export class HaController {
       const steppingDown = stepDown.signal.aborted && !lost.aborted;
       const reason = lost.aborted ? `lost the HA lock: ${String((lost.reason as Error | undefined)?.message ?? lost.reason)}` : steppingDown ? 'stepped down' : 'stopping';
       await this.o.hooks.demote(reason, steppingDown);
+      if (!lost.aborted) await this.o.hooks.beforeRelease?.().catch(() => undefined);
       await lock.release().catch((err: unknown) => {
         log.warn({ err }, 'releasing the HA lock failed');
       });
