@@ -148,7 +148,7 @@ export class RequestHandler {
       if (lastUse) await this.d.tokens.revokeTree(req.clientToken);
     }
     if (lockoutId !== undefined && response?.auth !== undefined) await this.d.lockout.recordSuccess(route.entry.accessor, lockoutId);
-    return this.finish(req, route.prefix, response, entry, lastUse);
+    return this.finish(req, route.prefix, response, entry, lastUse, route.entry.table === 'auth' ? route.entry.accessor : undefined);
   }
 
   private async lockoutIdentity(entry: MountEntry, backend: LogicalBackend, req: LogicalRequest): Promise<string | undefined> {
@@ -167,6 +167,7 @@ export class RequestHandler {
     response: LogicalResponse | undefined,
     caller: TokenEntry | undefined,
     lastUse: boolean,
+    mountAccessor: string | undefined,
   ): Promise<HandledResponse> {
     const warnings = [...(response?.warnings ?? [])];
     let auth: Record<string, unknown> | null = null;
@@ -191,6 +192,8 @@ export class RequestHandler {
         defaultTtl: ttls.defaultLeaseTtl,
         maxTtl: a.maxTtl !== undefined && a.maxTtl > 0 ? Math.min(a.maxTtl, ttls.maxLeaseTtl) : ttls.maxLeaseTtl,
         ...(a.boundCidrs === undefined ? {} : { boundCidrs: a.boundCidrs }),
+        ...(mountAccessor === undefined ? {} : { authMountAccessor: mountAccessor }),
+        ...(a.internalData === undefined ? {} : { authInternalData: a.internalData }),
       });
       warnings.push(...issued.warnings);
       auth = authBlock(issued.id, issued.entry);

@@ -18,6 +18,7 @@ import { systemBackend } from './system/index.js';
 import { RequestHandler } from './request-handler.js';
 import type { NodeState } from './node-state.js';
 import { uuid } from '../helper/random.js';
+import { InvalidRequestError } from '../helper/errors.js';
 
 export type { BackendCatalog } from '../logical/types.js';
 
@@ -119,7 +120,19 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
         lockoutDefaults: o.lockoutDefaults,
         systemTtls: { defaultLeaseTtl: o.defaultLeaseTtl, maxLeaseTtl: o.maxLeaseTtl },
       }),
-    token: () => tokenBackend({ store: tokens, issuer, ttls: () => mountTtls('auth/token/'), storage: new StorageView(o.barrier, 'sys/token/') }),
+    token: () =>
+      tokenBackend({
+        store: tokens,
+        issuer,
+        ttls: () => mountTtls('auth/token/'),
+        storage: new StorageView(o.barrier, 'sys/token/'),
+        checkRenewal: async (entry) => {
+          if (entry.authMountAccessor === undefined) return;
+          const route = router.byAccessor(entry.authMountAccessor);
+          if (route === undefined) throw new InvalidRequestError('the auth method that issued this token is no longer mounted');
+          await route.backend.renewAuth?.(route.storage, { internalData: entry.authInternalData ?? {}, policies: entry.policies });
+        },
+      }),
   };
   // The system backend is built lazily, after the mount table exists.
   const requireMounts = (): MountTable => mounts;

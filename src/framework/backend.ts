@@ -33,6 +33,7 @@ export interface BackendDefinition {
   readonly revokeSecret?: LogicalBackend['revokeSecret'];
   readonly cleanup?: LogicalBackend['cleanup'];
   readonly loginIdentifier?: LogicalBackend['loginIdentifier'];
+  readonly renewAuth?: LogicalBackend['renewAuth'];
 }
 
 /** An engine is a list of paths; the framework owns matching, field validation, 404 and 405. */
@@ -76,5 +77,6 @@ export function defineBackend(def: BackendDefinition): LogicalBackend {
   if (def.revokeSecret !== undefined) backend.revokeSecret = def.revokeSecret;
   if (def.cleanup !== undefined) backend.cleanup = def.cleanup;
   if (def.loginIdentifier !== undefined) backend.loginIdentifier = def.loginIdentifier;
+  if (def.renewAuth !== undefined) backend.renewAuth = def.renewAuth;
   return backend;
 }

@@ -109,6 +109,12 @@ export interface LogicalBackend {
    * pipeline counts failed logins (400 answers) per identity and refuses locked ones.
    */
   loginIdentifier?(req: LogicalRequest): Promise<string | undefined>;
+  /**
+   * Called when a token this auth method issued is renewed, with what the login stored in
+   * `Auth.internalData` and the token's policies: throw (400) to refuse the renewal — the user or
+   * role is gone, or its policies changed — as Vault's auth methods do.
+   */
+  renewAuth?(storage: Storage, auth: { readonly internalData: Record<string, unknown>; readonly policies: readonly string[] }): Promise<void>;
 }
 
 /** What a factory receives when a mount is created or loaded. */

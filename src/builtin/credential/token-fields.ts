@@ -153,3 +153,9 @@ export function authDisplayName(mountPoint: string, name: string): string {
   const source = mountPoint.replace(/^auth\//, '').replaceAll('/', '-');
   return `${source}${name}`.replace(/-$/, '');
 }
+
+/** Whether a token's policies still match what its login would grant now ("default" aside), as Vault checks on renewal. */
+export function samePolicies(tokenPolicies: readonly string[], configured: readonly string[]): boolean {
+  const norm = (list: readonly string[]): string => [...new Set(list.filter((p) => p !== 'default'))].sort().join(',');
+  return norm(tokenPolicies) === norm(configured);
+}

@@ -1,6 +1,7 @@
 import type { TokenStore } from './token-store.js';
 import type { TokenIssuer } from './token-issuer.js';
 import type { Storage } from '../../logical/types.js';
+import type { TokenEntry } from './token-entry.js';
 
 /** What the auth/token backend needs. */
 export interface TokenBackendDeps {
@@ -10,4 +11,6 @@ export interface TokenBackendDeps {
   readonly ttls: () => { defaultLeaseTtl: number; maxLeaseTtl: number };
   /** Role definitions live here (sys/token/ view). */
   readonly storage: Storage;
+  /** Lets the auth method that issued a login token refuse its renewal (throws). */
+  readonly checkRenewal: (entry: TokenEntry) => Promise<void>;
 }

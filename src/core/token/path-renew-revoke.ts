@@ -24,6 +24,7 @@ export function renewRevokePaths(d: TokenBackendDeps): PathSpec[] {
     if (salted === undefined || entry === undefined || (entry.expireTime !== 0 && entry.expireTime * 1000 <= Date.now())) {
       throw new InvalidRequestError('token not found');
     }
+    await d.checkRenewal(entry);
     const next = await d.issuer.renew(salted, entry, f.duration('increment'), d.ttls().maxLeaseTtl);
     return { data: null, issuedAuth: authBlock(idForBlock, next) };
   };

@@ -26,6 +26,9 @@ export interface TokenEntry {
   role: string;
   lastRenewal: number;
   boundCidrs: string[];
+  /** Tokens from a login: the auth mount's accessor and what the method kept for renewals. */
+  authMountAccessor?: string;
+  authInternalData?: Record<string, unknown>;
 }
 
 export function isRootEntry(e: TokenEntry): boolean {

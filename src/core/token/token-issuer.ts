@@ -25,6 +25,8 @@ export interface IssueParams {
   role?: string;
   id?: string;
   boundCidrs?: string[];
+  authMountAccessor?: string;
+  authInternalData?: Record<string, unknown>;
 }
 
 export interface IssuedToken {
@@ -79,6 +81,8 @@ export class TokenIssuer {
       ...(p.role === undefined ? {} : { role: p.role }),
       ...(p.id === undefined ? {} : { id: p.id }),
       ...(p.boundCidrs === undefined ? {} : { boundCidrs: p.boundCidrs }),
+      ...(p.authMountAccessor === undefined ? {} : { authMountAccessor: p.authMountAccessor }),
+      ...(p.authInternalData === undefined ? {} : { authInternalData: p.authInternalData }),
     });
     if (created.entry.expireTime !== 0) {
       const salted = this.store.saltedId(created.id);

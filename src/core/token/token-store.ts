@@ -20,6 +20,8 @@ export interface CreateTokenParams {
   /** A caller-chosen id (root/sudo only; checked by the caller). */
   id?: string;
   boundCidrs?: string[];
+  authMountAccessor?: string;
+  authInternalData?: Record<string, unknown>;
 }
 
 /** Called for each token as it is revoked, before its entry is removed (leases, cubbyhole). */
@@ -84,6 +86,8 @@ export class TokenStore {
       role: p.role ?? '',
       lastRenewal: 0,
       boundCidrs: p.boundCidrs ?? [],
+      ...(p.authMountAccessor === undefined ? {} : { authMountAccessor: p.authMountAccessor }),
+      ...(p.authInternalData === undefined ? {} : { authInternalData: p.authInternalData }),
     };
     const salted = this.saltedId(id);
     await this.update(salted, entry);

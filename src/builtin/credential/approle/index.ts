@@ -20,6 +20,8 @@ import { appRoleContext } from './context.js';
 import { loginPath, loginRoleId } from './path-login.js';
 import { rolePaths } from './path-role.js';
 import { secretIdPaths } from './path-secret-id.js';
+import { samePolicies } from '../token-fields.js';
+import { InvalidRequestError } from '../../../helper/errors.js';
 
 /** Creates the AppRole backend for its mount. */
 export const appRoleFactory: BackendFactory = (config) => {
@@ -29,5 +31,12 @@ export const appRoleFactory: BackendFactory = (config) => {
     paths: [loginPath(ctx), ...rolePaths(ctx), ...secretIdPaths(ctx)],
     specialPaths: { unauthenticated: ['login', 'login/*'] },
     loginIdentifier: (req) => Promise.resolve(req.operation === 'update' || req.operation === 'create' ? loginRoleId(req) : undefined),
+    // A renewal is refused once the role is deleted or its policies changed, as in Vault.
+    renewAuth: async (_storage, auth) => {
+      const name = typeof auth.internalData.role_name === 'string' ? auth.internalData.role_name : '';
+      const role = await ctx.roles.read(name);
+      if (role === undefined) throw new InvalidRequestError(`role "${name}" does not exist during renewal`);
+      if (!samePolicies(auth.policies, role.token_policies)) throw new InvalidRequestError('policies have changed, not renewing');
+    },
   });
 };

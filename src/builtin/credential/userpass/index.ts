@@ -14,6 +14,9 @@ import type { BackendFactory } from '../../../logical/types.js';
 import { defineBackend } from '../../../framework/backend.js';
 import { loginPath, loginUsername } from './path-login.js';
 import { userPaths } from './path-users.js';
+import { readUser } from './user-store.js';
+import { samePolicies } from '../token-fields.js';
+import { InvalidRequestError } from '../../../helper/errors.js';
 
 /** Creates the userpass backend for its mount. */
 export const userpassFactory: BackendFactory = () =>
@@ -22,4 +25,11 @@ export const userpassFactory: BackendFactory = () =>
     paths: [...userPaths, loginPath],
     specialPaths: { unauthenticated: ['login', 'login/*'] },
     loginIdentifier: (req) => Promise.resolve(req.operation === 'update' || req.operation === 'create' ? loginUsername(req.path) : undefined),
+    // A renewal is refused once the user is deleted or its policies changed, as in Vault.
+    renewAuth: async (storage, auth) => {
+      const name = typeof auth.internalData.username === 'string' ? auth.internalData.username : '';
+      const user = await readUser(storage, name);
+      if (user === undefined) throw new InvalidRequestError('user no longer exists, not renewing');
+      if (!samePolicies(auth.policies, user.token_policies)) throw new InvalidRequestError('policies have changed, not renewing');
+    },
   });
