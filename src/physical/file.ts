@@ -30,12 +30,14 @@
  * One process per data directory: the backend takes no lock on it (it has no HA either).
  */
 import { mkdirSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rmdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rmdir, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { StorageError } from '../helper/errors.js';
 import type { PhysicalBackend, PhysicalEntry, TxnOp } from './types.js';
 import { assertValidKey } from './types.js';
+import { decodeSegment, encodeSegment } from './file-names.js';
+import { errorCode, isMissing, rm, syncDir, writeNewFile } from './file-io.js';
 
 /** Options of {@link FileBackend}. */
 export interface FileBackendOptions {
@@ -59,71 +61,9 @@ const TEMP_NAME = /^\.tmp-[0-9a-f]{24}$/;
 const JOURNAL_NAME = /^\.txn-\d{13}-[0-9a-f]{16}\.json$/;
 const PARTIAL_JOURNAL_NAME = /^\.txn-\d{13}-[0-9a-f]{16}\.json\.tmp$/;
 const LONE_SURROGATE = /\p{Cs}/u;
-/** Bytes kept as they are in names: A-Z a-z 0-9 . _ ~ - */
-const SAFE = new Uint8Array(256);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-')
-  SAFE[c.charCodeAt(0)] = 1;
-
-/** Percent-encodes one key segment; in folder names a leading "." or "_" is encoded too. */
-function encodeSegment(segment: string, folder: boolean): string {
-  let out = '';
-  const bytes = Buffer.from(segment, 'utf8');
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i] ?? 0;
-    const keep = SAFE[b] === 1 && !(folder && i === 0 && (b === 0x2e || b === 0x5f));
-    out += keep ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-/** The segment a name encodes, or undefined when the name is not one this backend would write. */
-function decodeSegment(name: string, folder: boolean): string | undefined {
-  const bytes: number[] = [];
-  for (let i = 0; i < name.length; i++) {
-    if (name[i] !== '%') bytes.push(name.charCodeAt(i));
-    else {
-      bytes.push(Number.parseInt(name.slice(i + 1, i + 3), 16));
-      i += 2;
-    }
-  }
-  const segment = Buffer.from(bytes).toString('utf8');
-  const valid = !/[/\0]/.test(segment) && segment !== '.' && segment !== '..' && (segment !== '' || !folder);
-  return valid && encodeSegment(segment, folder) === name ? segment : undefined;
-}
-
-function errorCode(err: unknown): string | undefined {
-  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-}
-
-function isMissing(err: unknown): boolean {
-  const code = errorCode(err);
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
-
 function storageError(action: string, key: string, err: unknown): StorageError {
   const detail = err instanceof Error ? err.message : String(err);
   return new StorageError(`file storage: cannot ${action} "${key}": ${detail}`, { cause: err });
-}
-
-/** fsyncs a directory so that the entries just created, renamed or removed in it are durable. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Writes `data` to a new file (mode 0600) and fsyncs it. */
-async function writeNewFile(file: string, data: Buffer | string): Promise<void> {
-  const handle = await open(file, 'wx', 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Physical storage in a local directory, durable across crashes. See the file comment. */
@@ -397,9 +337,4 @@ export class FileBackend implements PhysicalBackend {
       return op as JournalOp;
     });
   }
-}
-
-/** Removes a file if it exists. */
-async function rm(file: string): Promise<void> {
-  await unlink(file).catch(() => undefined);
 }

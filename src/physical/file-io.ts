@@ -1,0 +1,38 @@
+import { open, unlink } from 'node:fs/promises';
+
+/** Small filesystem helpers of file storage: error codes, durable creation, directory fsync. */
+
+export function errorCode(err: unknown): string | undefined {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
+export function isMissing(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** fsyncs a directory so that the entries just created, renamed or removed in it are durable. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes `data` to a new file (mode 0600) and fsyncs it. */
+export async function writeNewFile(file: string, data: Buffer | string): Promise<void> {
+  const handle = await open(file, 'wx', 0o600);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Removes a file if it exists. */
+export async function rm(file: string): Promise<void> {
+  await unlink(file).catch(() => undefined);
+}
