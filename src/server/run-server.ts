@@ -13,6 +13,7 @@ import { devBanner, setupDev, storeTokenForCli } from './dev-setup.js';
 import type { PhysicalBackend } from '../physical/types.js';
 import { isHaBackend } from '../physical/types.js';
 import { uuid } from '../helper/random.js';
+import { VaultError } from '../helper/errors.js';
 import { startConsulRegistration } from '../registration/start-registration.js';
 
 /** How long a node that stepped down waits before competing for the lock again. */
@@ -46,6 +47,10 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
     dev === undefined
       ? await loadConfig((options as { configPaths: string[] }).configPaths)
       : devConfig(dev.listenAddress === undefined ? {} : { listenAddress: dev.listenAddress });
+  if (config.haStorage !== undefined) {
+    // Refused rather than ignored: a node would otherwise run without the HA its operator asked for.
+    throw new VaultError(400, `${config.files.join(', ')}: ha_storage is not supported yet; use storage "consul" for high availability`);
+  }
   const logger = createLogger(levelOf(options.logLevel, config));
   for (const w of config.warnings) logger.warn(w);
   const nodeId = uuid();
