@@ -14,7 +14,14 @@ import {
 } from './command.js';
 import { outputData } from './format.js';
 import { tableOutput } from './go-text.js';
-import { MOUNT_CONFIG_FLAGS, mountInput, mountRows, mountsJson, tuneInput } from './mount-common.js';
+import {
+  MOUNT_CONFIG_FLAGS,
+  mountInput,
+  mountRows,
+  mountsJson,
+  runDisable,
+  tuneInput,
+} from './mount-common.js';
 import * as sys from './sys-api.js';
 
 const TOKEN_TYPE_FLAG = {
@@ -128,22 +135,8 @@ export const authDisableCommand: Command = {
 
       $ tresor auth disable userpass/`,
   flags: [HTTP_FLAGS],
-  async run(ctx, argv) {
-    const parsed = parseCommandArgs(ctx, this, argv);
-    if (typeof parsed === 'number') return parsed;
-    const bad = checkArgCount(ctx, parsed.args, 1, 1);
-    if (bad !== undefined) return bad;
-    const client = clientOrExit(ctx, parsed.flags);
-    if (typeof client === 'number') return client;
-    const path = ensureTrailingSlash(sanitizePath(parsed.args[0] ?? ''));
-    try {
-      await sys.disableAuth(client, path);
-    } catch (err) {
-      ctx.ui.error(`Error disabling auth method at ${path}: ${(err as Error).message}`);
-      return 2;
-    }
-    ctx.ui.output(`Success! Disabled the auth method (if it existed) at: ${path}`);
-    return 0;
+  run(ctx, argv) {
+    return runDisable(ctx, this, argv, 'auth method', (client, path) => sys.disableAuth(client, path));
   },
 };
 

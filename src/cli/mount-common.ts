@@ -2,6 +2,16 @@
  * What `secrets` and `auth` share: the mount flags, the request bodies (Go's MountInput and
  * MountConfigInput), the JSON shape of listed mounts (MountOutput) and the list tables.
  */
+import type { ApiClient } from './api-client.js';
+import {
+  type Command,
+  type CommandContext,
+  checkArgCount,
+  clientOrExit,
+  ensureTrailingSlash,
+  parseCommandArgs,
+  sanitizePath,
+} from './command.js';
 import type { FlagSpec, FlagValues } from './flags.js';
 import { GoStruct, omitEmpty } from './go-json.js';
 import { goDuration, goValue } from './go-text.js';
@@ -239,4 +249,32 @@ export function mountRows(
       ].join(' | ');
     }),
   ];
+}
+
+/**
+ * The shared run of `secrets disable` and `auth disable`: one PATH argument, the disable call, and
+ * vault's messages for `what` ("secrets engine", "auth method").
+ */
+export async function runDisable(
+  ctx: CommandContext,
+  command: Command,
+  argv: readonly string[],
+  what: string,
+  disable: (client: ApiClient, path: string) => Promise<unknown>,
+): Promise<number> {
+  const parsed = parseCommandArgs(ctx, command, argv);
+  if (typeof parsed === 'number') return parsed;
+  const bad = checkArgCount(ctx, parsed.args, 1, 1);
+  if (bad !== undefined) return bad;
+  const client = clientOrExit(ctx, parsed.flags);
+  if (typeof client === 'number') return client;
+  const path = ensureTrailingSlash(sanitizePath(parsed.args[0] ?? ''));
+  try {
+    await disable(client, path);
+  } catch (err) {
+    ctx.ui.error(`Error disabling ${what} at ${path}: ${(err as Error).message}`);
+    return 2;
+  }
+  ctx.ui.output(`Success! Disabled the ${what} (if it existed) at: ${path}`);
+  return 0;
 }

@@ -14,7 +14,14 @@ import {
 } from './command.js';
 import { outputData } from './format.js';
 import { tableOutput } from './go-text.js';
-import { MOUNT_CONFIG_FLAGS, mountInput, mountRows, mountsJson, tuneInput } from './mount-common.js';
+import {
+  MOUNT_CONFIG_FLAGS,
+  mountInput,
+  mountRows,
+  mountsJson,
+  tuneInput,
+  runDisable,
+} from './mount-common.js';
 import * as sys from './sys-api.js';
 
 /** `secrets` (the group). */
@@ -125,22 +132,8 @@ export const secretsDisableCommand: Command = {
 
       $ tresor secrets disable aws/`,
   flags: [HTTP_FLAGS],
-  async run(ctx, argv) {
-    const parsed = parseCommandArgs(ctx, this, argv);
-    if (typeof parsed === 'number') return parsed;
-    const bad = checkArgCount(ctx, parsed.args, 1, 1);
-    if (bad !== undefined) return bad;
-    const client = clientOrExit(ctx, parsed.flags);
-    if (typeof client === 'number') return client;
-    const path = ensureTrailingSlash(sanitizePath(parsed.args[0] ?? ''));
-    try {
-      await sys.unmount(client, path);
-    } catch (err) {
-      ctx.ui.error(`Error disabling secrets engine at ${path}: ${(err as Error).message}`);
-      return 2;
-    }
-    ctx.ui.output(`Success! Disabled the secrets engine (if it existed) at: ${path}`);
-    return 0;
+  run(ctx, argv) {
+    return runDisable(ctx, this, argv, 'secrets engine', (client, path) => sys.unmount(client, path));
   },
 };
 

@@ -56,4 +56,16 @@ describe('tresor auth and login -method against a dev server', () => {
     const login = ok(await tresor(['login', '-method=approle', '-token-only', `role_id=${roleId}`, `secret_id=${secretId}`], { HOME: tempHome(), VAULT_ADDR: server.address }));
     assert.match(login.stdout.trim(), /^hvs\.[A-Za-z0-9]{24}$/);
   });
+
+  it('disables auth methods and secrets engines with the vault CLI messages', async () => {
+    ok(await tresor(['auth', 'enable', '-path=temp-up', 'userpass'], env));
+    const auth = ok(await tresor(['auth', 'disable', 'temp-up'], env));
+    assert.equal(auth.stdout, 'Success! Disabled the auth method (if it existed) at: temp-up/\n');
+    ok(await tresor(['secrets', 'enable', '-path=temp-kv', 'kv'], env));
+    const secrets = ok(await tresor(['secrets', 'disable', 'temp-kv/'], env));
+    assert.equal(secrets.stdout, 'Success! Disabled the secrets engine (if it existed) at: temp-kv/\n');
+    assert.doesNotMatch(ok(await tresor(['secrets', 'list'], env)).stdout, /temp-kv/);
+    const bad = await tresor(['secrets', 'disable'], env);
+    assert.equal(bad.code, 1);
+  });
 });
