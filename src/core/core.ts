@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../helper/logger.js';
 import type { PhysicalBackend } from '../physical/types.js';
-import { InvalidRequestError, PermissionDeniedError, SealedError, VaultError } from '../helper/errors.js';
+import { InvalidRequestError, SealedError, VaultError } from '../helper/errors.js';
 import { PolicyStore } from './policy/policy-store.js';
 import type { LeaderAdvertisement } from '../physical/types.js';
 import { isHaBackend } from '../physical/types.js';
@@ -22,6 +22,7 @@ import { TokenStore } from './token/token-store.js';
 import type { TokenEntry } from './token/token-entry.js';
 import type { BackendCatalog, Services } from './services.js';
 import { buildServices } from './services.js';
+import { TokenCheck } from './token-check.js';
 import type { HandledResponse, IncomingRequest } from './request-handler.js';
 import type { LockoutDefaults } from './lockout/settings.js';
 
@@ -227,19 +228,30 @@ export class Core {
   }
 
   /**
-   * Authorises a sudo-protected system operation answered outside the pipeline (sys/seal,
-   * sys/rotate, sys/key-status, sys/step-down): the token must be valid and its policies must grant
-   * the operation's capability and sudo on `path` (root always does). Standbys read the policies.
+   * Authorises a system operation answered outside the pipeline (sys/seal, sys/rotate,
+   * sys/key-status, sys/step-down) with the pipeline's own token check: a live token, the client
+   * inside its bound CIDRs, the capability (and sudo) on `path`, one use counted. A token spent by
+   * this use is revoked at once: the operation needs nothing more of it, and after a seal or a
+   * step-down this node could no longer revoke it. A standby (sys/seal is node-local) reads the
+   * stores and refuses limited-use tokens, whose use it cannot count.
    */
-  async authorizeSudo(token: string, path: string, operation: 'read' | 'update', needsSudo = true): Promise<void> {
+  async authorizeSudo(req: { token: string; path: string; operation: 'read' | 'update'; remoteAddress: string; needsSudo?: boolean }): Promise<void> {
     if (!this.state.unsealed) throw new SealedError();
-    if (token === '') throw new PermissionDeniedError();
-    const entry = await this.lookupToken(token);
-    if (entry === undefined) throw new PermissionDeniedError(true);
-    if (entry.policies.includes('root')) return;
-    const policies = this.services?.services?.policies ?? new PolicyStore(new StorageView(this.barrier, 'sys/policy/'));
-    const acl = await policies.acl(entry.policies);
-    if (!acl.allowOperation({ operation, path, needsSudo }).allowed) throw new PermissionDeniedError();
+    const check = { token: req.token, path: req.path, operation: req.operation, remoteAddress: req.remoteAddress, needsSudo: req.needsSudo ?? true };
+    const active = this.services?.services;
+    if (active !== undefined) {
+      const grant = await active.tokenCheck.authorize(check);
+      if (grant.lastUse) await active.tokens.revokeTree(req.token);
+      return;
+    }
+    this.requireServices();
+    const standbyCheck = new TokenCheck({
+      tokens: await TokenStore.open(new StorageView(this.barrier, 'sys/token/')),
+      policies: new PolicyStore(new StorageView(this.barrier, 'sys/policy/')),
+      logger: this.log,
+      readOnly: true,
+    });
+    await standbyCheck.authorize(check);
   }
 
   /** Runs a logical request through the pipeline (active nodes only; standbys forward first). */

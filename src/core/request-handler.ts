@@ -19,7 +19,8 @@ import type { ExpirationManager } from './expiration/expiration-manager.js';
 import type { Wrapper } from './wrapping/wrapper.js';
 import { hasTraversal, matchesSpecialPath } from './special-paths.js';
 import { computeTtl } from './token/ttl.js';
-import { ipInCidrs } from '../helper/cidr.js';
+import { KeyedMutex } from '../helper/keyed-mutex.js';
+import type { TokenCheck } from './token-check.js';
 
 /** A request as the HTTP layer hands it over. */
 export interface IncomingRequest {
@@ -49,6 +50,7 @@ export interface RequestHandlerDeps {
   readonly state: NodeState;
   readonly router: Router;
   readonly tokens: TokenStore;
+  readonly tokenCheck: TokenCheck;
   readonly issuer: TokenIssuer;
   readonly policies: PolicyStore;
   readonly expiration: ExpirationManager;
@@ -64,6 +66,9 @@ export interface RequestHandlerDeps {
  * ACL → engine → token issue / lease registration → response wrapping.
  */
 export class RequestHandler {
+  /** Serialises the logins of one identity (per auth mount) while lockout applies. */
+  private readonly loginLocks = new KeyedMutex();
+
   constructor(private readonly d: RequestHandlerDeps) {}
 
   async handle(req: IncomingRequest): Promise<HandledResponse> {
@@ -94,32 +99,28 @@ export class RequestHandler {
     // Unauthenticated paths (logins, wrapping lookup) ignore a missing or stale token.
     if (req.clientToken !== '') entry = await this.d.tokens.lookup(req.clientToken);
     if (!unauthenticated) {
-      if (entry === undefined) throw new PermissionDeniedError(req.clientToken !== '');
-      if (entry.boundCidrs.length > 0 && !ipInCidrs(req.remoteAddress, entry.boundCidrs)) {
-        this.d.logger.warn({ path: req.path }, 'token used from outside its bound CIDRs');
-        throw new PermissionDeniedError(true);
-      }
-      if (operation === 'update' && route.backend.existenceCheck !== undefined) {
-        const exists = await route.backend.existenceCheck({ ...base, operation, path: relative, ...this.tokenFields(entry) });
-        if (exists === false) operation = 'create';
-      }
-      const acl = await this.d.policies.acl(entry.policies);
-      const decision = acl.allowOperation({
-        operation,
-        path: req.path,
-        data: req.data,
-        needsSudo: matchesSpecialPath(special?.root, relative),
-        wrapTtl: req.wrapTtl,
-      });
-      if (!decision.allowed) {
-        this.d.logger.debug({ path: req.path, operation, reason: decision.reason }, 'permission denied');
-        throw new PermissionDeniedError();
-      }
-      if (entry.numUses !== 0) {
-        const use = await this.d.tokens.use(req.clientToken);
-        if (use === undefined) throw new PermissionDeniedError(true);
-        lastUse = use.last;
-      }
+      const backend = route.backend;
+      const grant = await this.d.tokenCheck.authorize(
+        {
+          token: req.clientToken,
+          path: req.path,
+          operation,
+          remoteAddress: req.remoteAddress,
+          needsSudo: matchesSpecialPath(special?.root, relative),
+          data: req.data,
+          wrapTtl: req.wrapTtl,
+          ...(operation === 'update' && backend.existenceCheck !== undefined
+            ? {
+                resolveOperation: async (e: TokenEntry) =>
+                  (await backend.existenceCheck?.({ ...base, operation, path: relative, ...this.tokenFields(e) })) === false ? 'create' : operation,
+              }
+            : {}),
+        },
+        entry,
+      );
+      entry = grant.entry;
+      operation = grant.operation;
+      lastUse = grant.lastUse;
     }
 
     const logical: LogicalRequest = {
@@ -128,27 +129,48 @@ export class RequestHandler {
       path: relative,
       ...(entry === undefined ? {} : this.tokenFields(entry)),
     };
-    const lockoutId = await this.lockoutIdentity(route.entry, route.backend, logical);
-    const settings = lockoutSettings(route.entry, this.d.lockoutDefaults);
-    if (lockoutId !== undefined && (await this.d.lockout.isLocked(route.entry.accessor, lockoutId, settings))) {
-      this.d.logger.warn({ mount: route.prefix }, 'login refused: identity is locked out');
-      throw new PermissionDeniedError();
-    }
     let response: LogicalResponse | undefined;
     try {
-      response = await route.backend.handleRequest(logical);
-    } catch (err) {
-      if (lockoutId !== undefined && err instanceof LoginFailedError) {
-        if (await this.d.lockout.recordFailure(route.entry.accessor, lockoutId, settings)) {
-          this.d.logger.warn({ mount: route.prefix }, 'identity locked out after repeated login failures');
-        }
-      }
-      throw err;
+      const lockoutId = await this.lockoutIdentity(route.entry, route.backend, logical);
+      response =
+        lockoutId === undefined
+          ? await route.backend.handleRequest(logical)
+          : await this.loginWithLockout(route.entry, route.prefix, lockoutId, () => route.backend.handleRequest(logical));
     } finally {
       if (lastUse) await this.d.tokens.revokeTree(req.clientToken);
     }
-    if (lockoutId !== undefined && response?.auth !== undefined) await this.d.lockout.recordSuccess(route.entry.accessor, lockoutId);
     return this.finish(req, route.prefix, response, entry, lastUse, route.entry.table === 'auth' ? route.entry.accessor : undefined);
+  }
+
+  /**
+   * A login subject to user lockout: check, authenticate and record run one at a time per
+   * identity, so a burst of concurrent guesses is counted guess by guess and a right guess that
+   * arrives after the identity locked is refused like any other.
+   */
+  private loginWithLockout(
+    mount: MountEntry,
+    prefix: string,
+    identity: string,
+    login: () => Promise<LogicalResponse | undefined>,
+  ): Promise<LogicalResponse | undefined> {
+    const settings = lockoutSettings(mount, this.d.lockoutDefaults);
+    return this.loginLocks.run(`${mount.accessor}\u0000${identity}`, async () => {
+      if (await this.d.lockout.isLocked(mount.accessor, identity, settings)) {
+        this.d.logger.warn({ mount: prefix }, 'login refused: identity is locked out');
+        throw new PermissionDeniedError();
+      }
+      let response: LogicalResponse | undefined;
+      try {
+        response = await login();
+      } catch (err) {
+        if (err instanceof LoginFailedError && (await this.d.lockout.recordFailure(mount.accessor, identity, settings))) {
+          this.d.logger.warn({ mount: prefix }, 'identity locked out after repeated login failures');
+        }
+        throw err;
+      }
+      if (response?.auth !== undefined) await this.d.lockout.recordSuccess(mount.accessor, identity);
+      return response;
+    });
   }
 
   private async lockoutIdentity(entry: MountEntry, backend: LogicalBackend, req: LogicalRequest): Promise<string | undefined> {

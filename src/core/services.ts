@@ -16,6 +16,7 @@ import { UserLockout } from './lockout/user-lockout.js';
 import type { LockoutDefaults } from './lockout/settings.js';
 import { systemBackend } from './system/index.js';
 import { RequestHandler } from './request-handler.js';
+import { TokenCheck } from './token-check.js';
 import type { NodeState } from './node-state.js';
 import { uuid } from '../helper/random.js';
 import { InvalidRequestError } from '../helper/errors.js';
@@ -37,6 +38,8 @@ export interface Services {
   readonly router: Router;
   readonly mounts: MountTable;
   readonly tokens: TokenStore;
+  /** The token check of every authenticated request (the pipeline's, and the sys endpoints outside it). */
+  readonly tokenCheck: TokenCheck;
   readonly issuer: TokenIssuer;
   readonly policies: PolicyStore;
   readonly expiration: ExpirationManager;
@@ -153,10 +156,12 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
   await mounts.load(DEFAULT_MOUNTS);
   await expiration.start();
 
+  const tokenCheck = new TokenCheck({ tokens, policies, logger: log.child({ subsystem: 'request' }) });
   const handler = new RequestHandler({
     state: o.state,
     router,
     tokens,
+    tokenCheck,
     issuer,
     policies,
     expiration,
@@ -171,6 +176,7 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     router,
     mounts,
     tokens,
+    tokenCheck,
     issuer,
     policies,
     expiration,

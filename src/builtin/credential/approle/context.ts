@@ -1,7 +1,7 @@
 import type { BackendConfig } from '../../../logical/types.js';
 import type { FieldData } from '../../../framework/field-data.js';
 import { MountSalt } from '../mount-salt.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import { KeyedMutex } from '../../../helper/keyed-mutex.js';
 import type { RoleEntry } from './role-store.js';
 import { assertValidRoleName, normalizeRoleName, RoleStore } from './role-store.js';
 import { SecretIdStore } from './secret-id-store.js';

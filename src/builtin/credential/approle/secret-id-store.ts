@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Storage } from '../../../logical/types.js';
 import { InvalidRequestError } from '../../../helper/errors.js';
 import type { MountSalt } from '../mount-salt.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import { KeyedMutex } from '../../../helper/keyed-mutex.js';
 
 /** A secret ID's properties, as stored and as the lookup endpoints show them. */
 export interface SecretIdEntry {

@@ -1,7 +1,7 @@
 /**
  * The ldap auth method: users log in with their directory username and password; the
  * directory's groups and local mappings (`groups/`, `users/`) decide the token's policies.
- * The pipeline counts failed logins per lower-cased username (loginIdentifier) for user lockout.
+ * The pipeline counts failed logins per username in one normal form (username.ts, loginIdentifier) for user lockout.
  */
 import type { BackendFactory, LogicalBackend } from '../../../logical/types.js';
 import { defineBackend } from '../../../framework/backend.js';

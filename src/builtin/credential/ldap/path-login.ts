@@ -13,15 +13,16 @@ import { InvalidRequestError, PermissionDeniedError } from '../../../helper/erro
 import { ipInCidrs } from '../../../helper/cidr.js';
 import { authDisplayName, normalizePolicies, tokenAuth } from '../token-fields.js';
 import { authenticate } from './authenticate.js';
+import { ldapLockoutKey, normalizeLdapUsername } from './username.js';
 import { readConfig } from './ldap-config.js';
 import type { GroupEntry, UserEntry } from './name-mappings.js';
 import { GROUP_PREFIX, readEntry, USER_PREFIX } from './name-mappings.js';
 
-/** The username a login request is for (the pipeline's lockout key), lower-cased. */
+/** The username a login request is for, in its lockout form (see username.ts). */
 export function loginUsername(req: LogicalRequest): string | undefined {
   if (req.operation !== 'update' && req.operation !== 'create') return undefined;
   const m = /^login\/(.+)$/.exec(req.path);
-  return m?.[1]?.toLowerCase();
+  return m?.[1] === undefined ? undefined : ldapLockoutKey(m[1]);
 }
 
 /** The policies granted through local user and group mappings. */
@@ -50,7 +51,8 @@ function login(log: Logger) {
     if (cfg === undefined) throw new InvalidRequestError('auth method not configured');
     const cidrs = cfg.token.token_bound_cidrs;
     if (cidrs.length > 0 && !ipInCidrs(req.remoteAddress, cidrs)) throw new PermissionDeniedError();
-    const username = data.string('username');
+    const username = normalizeLdapUsername(data.string('username'));
+    if (username === '') throw new InvalidRequestError('missing username');
     const identity = await authenticate(cfg, username, data.string('password'), log);
     const policies = await mappedPolicies(req, username, identity.groups, cfg.case_sensitive_names);
     const auth = tokenAuth(cfg.token);
