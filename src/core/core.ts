@@ -14,6 +14,7 @@ import { NodeState } from './node-state.js';
 import { ShamirSeal } from './seal/shamir-seal.js';
 import type { InitParams } from './seal/shamir-seal.js';
 import { validateInitParams } from './seal/shamir-seal.js';
+import { assertNoExistingData } from './seal/existing-data.js';
 import { UnsealProgress } from './seal/unseal-progress.js';
 import { decodeKeyShare } from './seal/decode-key.js';
 import type { ClusterInfo } from './cluster-info.js';
@@ -121,9 +122,9 @@ export class Core {
     return this.lifecycle.run(async () => {
       if (await this.initialized()) throw new InvalidRequestError('Vault is already initialized');
       validateInitParams(params);
-      // Storage without a seal configuration holds nothing of value: clear what an interrupted
-      // earlier attempt may have left, so that this attempt starts from nothing.
-      await clearPhysical(this.opts.physical);
+      // Never initialise over existing data: without a seal configuration it is a damaged barrier
+      // (or an interrupted sys/init), and only the operator may decide to discard it.
+      await assertNoExistingData(this.opts.physical);
       const rootKey = randomBytes(32);
       try {
         await this.barrier.initialize(rootKey);
@@ -386,12 +387,5 @@ export class Core {
       status.cluster_id = this.services.cluster.id;
     }
     return status;
-  }
-}
-
-async function clearPhysical(physical: PhysicalBackend, prefix = ''): Promise<void> {
-  for (const key of await physical.list(prefix)) {
-    if (key.endsWith('/')) await clearPhysical(physical, prefix + key);
-    else await physical.delete(prefix + key);
   }
 }

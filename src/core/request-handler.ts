@@ -17,7 +17,7 @@ import { authBlock } from './token/auth-block.js';
 import type { PolicyStore } from './policy/policy-store.js';
 import type { ExpirationManager } from './expiration/expiration-manager.js';
 import type { Wrapper } from './wrapping/wrapper.js';
-import { hasTraversal, matchesSpecialPath } from './special-paths.js';
+import { assertCleanRequestPath, matchesSpecialPath } from './special-paths.js';
 import { computeTtl } from './token/ttl.js';
 import { KeyedMutex } from '../helper/keyed-mutex.js';
 import type { TokenCheck } from './token-check.js';
@@ -73,7 +73,7 @@ export class RequestHandler {
 
   async handle(req: IncomingRequest): Promise<HandledResponse> {
     if (!this.d.state.unsealed) throw new SealedError();
-    if (hasTraversal(req.path)) throw new InvalidRequestError(`invalid path "${req.path}": "." and ".." segments are not allowed`);
+    assertCleanRequestPath(req.path);
     const match = this.d.router.match(req.path);
     if (match === undefined) throw new UnsupportedPathError(req.path);
     const { route, relative } = match;

@@ -1,5 +1,6 @@
 import { InvalidRequestError } from '../helper/errors.js';
 import { parseDurationSeconds } from '../helper/duration.js';
+import { parseClientJson } from '../helper/json-depth.js';
 
 export type FieldKind = 'string' | 'int' | 'bool' | 'duration' | 'strings' | 'map' | 'any' | 'kvpairs';
 
@@ -43,11 +44,7 @@ function coerce(name: string, kind: FieldKind, raw: unknown): unknown {
     case 'map':
       if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) return raw;
       if (typeof raw === 'string' && raw.trim().startsWith('{')) {
-        try {
-          return JSON.parse(raw) as unknown;
-        } catch {
-          throw new InvalidRequestError(`'${name}' must be a JSON object`);
-        }
+        return parseClientJson(raw, `'${name}' as a JSON object`);
       }
       throw new InvalidRequestError(`'${name}' must be an object`);
     case 'kvpairs': {

@@ -1,8 +1,8 @@
-import { Mutex } from '../../../helper/mutex.js';
+import { Mutex } from './mutex.js';
 
 /**
  * One FIFO mutex per key, created on demand and dropped when idle: critical sections on the same
- * key (one secret ID) run one at a time, different keys run concurrently. Only the active node
+ * key run one at a time, different keys run concurrently. Only the active node
  * writes (standbys forward), so an in-process lock is enough to make use counts atomic.
  */
 export class KeyedMutex {

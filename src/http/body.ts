@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { InvalidRequestError, VaultError } from '../helper/errors.js';
+import { parseClientJson } from '../helper/json-depth.js';
 
 export class RequestTooLargeError extends VaultError {
   constructor(limit: number) {
@@ -54,12 +55,7 @@ function parseBody(ctx: Context, raw: Buffer): Record<string, unknown> {
     for (const [k, v] of new URLSearchParams(text)) out[k] = v;
     return out;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new InvalidRequestError(`failed to parse JSON input: ${(err as Error).message}`);
-  }
+  const parsed = parseClientJson(text, 'JSON input');
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InvalidRequestError('failed to parse JSON input: the body must be a JSON object');
   }

@@ -33,7 +33,7 @@ import { mkdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rmdir, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { StorageError } from '../helper/errors.js';
+import { InvalidRequestError, StorageError } from '../helper/errors.js';
 import type { PhysicalBackend, PhysicalEntry, TxnOp } from './types.js';
 import { assertValidKey } from './types.js';
 import { decodeSegment, encodeSegment } from './file-names.js';
@@ -57,6 +57,9 @@ interface JournalOp {
 }
 
 const NAME_MAX = 255;
+/** Linux's PATH_MAX (with the terminating NUL); a temp file's name is ".tmp-" + 24 hex digits. */
+const PATH_MAX = 4096;
+const TEMP_NAME_LENGTH = 29;
 const TEMP_NAME = /^\.tmp-[0-9a-f]{24}$/;
 const JOURNAL_NAME = /^\.txn-\d{13}-[0-9a-f]{16}\.json$/;
 const PARTIAL_JOURNAL_NAME = /^\.txn-\d{13}-[0-9a-f]{16}\.json\.tmp$/;
@@ -215,10 +218,14 @@ export class FileBackend implements PhysicalBackend {
     const segments = key.split('/');
     const leaf = `_${encodeSegment(segments.pop() ?? '', false)}`;
     const folders = segments.map((s) => encodeSegment(s, true));
+    // Too long for the file system: the client's path is at fault (400), and reads find nothing.
     if ([leaf, ...folders].some((name) => name.length > NAME_MAX)) {
-      throw new Error(`invalid storage key "${key}": a segment is longer than the file system allows`);
+      throw new InvalidRequestError(`path too long for file storage: a segment is longer than ${NAME_MAX} bytes once encoded`);
     }
     const dir = join(this.root, ...folders);
+    if (Buffer.byteLength(dir) + 1 + Math.max(leaf.length, TEMP_NAME_LENGTH) >= PATH_MAX) {
+      throw new InvalidRequestError(`path too long for file storage: the file path would be longer than ${PATH_MAX - 1} bytes`);
+    }
     return { dir, file: join(dir, leaf) };
   }
 

@@ -21,6 +21,8 @@ export interface ApiOptions {
   /** Raw body bytes instead of JSON.stringify(body). */
   readonly raw?: string | Buffer;
   readonly headers?: Record<string, string>;
+  /** Called once the whole request has been handed to the socket. */
+  readonly onSent?: () => void;
 }
 
 /** A real `tresor server` on file storage, initialised (one share) and unsealed over HTTP. */
@@ -47,13 +49,23 @@ export interface TresorOptions {
 function parse(text: string): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v };
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : { value: v };
   } catch {
     return {};
   }
 }
 
-function send(agent: Agent, port: number, method: string, path: string, payload: Buffer | undefined, headers: Record<string, string>): Promise<ApiResponse> {
+function send(
+  agent: Agent,
+  port: number,
+  method: string,
+  path: string,
+  payload: Buffer | undefined,
+  headers: Record<string, string>,
+  onSent?: () => void,
+): Promise<ApiResponse> {
   return new Promise((resolve, reject) => {
     const h: Record<string, string | number> = { ...headers };
     if (payload !== undefined) h['Content-Length'] = payload.length;
@@ -67,6 +79,7 @@ function send(agent: Agent, port: number, method: string, path: string, payload:
       res.on('error', reject);
     });
     req.on('error', reject);
+    if (onSent !== undefined) req.on('finish', onSent);
     req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: no answer within 30 s`)));
     req.end(payload);
   });
@@ -95,7 +108,7 @@ export async function startTresor(opts: TresorOptions = {}): Promise<TresorProce
       payload = Buffer.from(JSON.stringify(body));
       headers['Content-Type'] ??= 'application/json';
     }
-    return send(agent, port, method, path.startsWith('/') ? path : `/v1/${path}`, payload, headers);
+    return send(agent, port, method, path.startsWith('/') ? path : `/v1/${path}`, payload, headers, o.onSent);
   };
   try {
     const init = await api('PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
@@ -104,7 +117,8 @@ export async function startTresor(opts: TresorOptions = {}): Promise<TresorProce
     const unsealKey = keys[0] ?? '';
     rootToken = init.body.root_token as string;
     const unseal = await api('PUT', 'sys/unseal', { key: unsealKey });
-    if (unseal.status !== 200 || unseal.body.sealed !== false) throw new Error(`sys/unseal answered ${unseal.status}: ${unseal.text}`);
+    if (unseal.status !== 200 || unseal.body.sealed !== false)
+      throw new Error(`sys/unseal answered ${unseal.status}: ${unseal.text}`);
     // wait until the node is active (it may need a moment after unseal)
     for (let i = 0; i < 100; i++) {
       if ((await api('GET', 'sys/health')).status === 200) break;
@@ -140,9 +154,28 @@ export function clientToken(res: ApiResponse): string {
 }
 
 /** Text in a body that betrays internals: a stack frame, a source path, node_modules. */
-export const LEAK_PATTERNS: readonly RegExp[] = [/\/work\//, /\.ts:\d/, /\.js:\d/, /\n\s+at /, /\bat [\w.<>]+ \(/, /node_modules/];
+export const LEAK_PATTERNS: readonly RegExp[] = [
+  /\/work\//,
+  /\.ts:\d/,
+  /\.js:\d/,
+  /\n\s+at /,
+  /\bat [\w.<>]+ \(/,
+  /node_modules/,
+];
 
 /** The first leak pattern `text` matches, or undefined. */
 export function leakIn(text: string): RegExp | undefined {
   return LEAK_PATTERNS.find((p) => p.test(text));
+}
+
+/** Writes ACL policy `name` and returns a fresh token holding only it (and `default`). */
+export async function tokenWithPolicy(
+  t: TresorProcess,
+  name: string,
+  policy: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const put = await t.api('PUT', `sys/policies/acl/${name}`, { policy });
+  if (put.status !== 204 && put.status !== 200) throw new Error(`policy ${name}: ${put.status} ${put.text}`);
+  return clientToken(await t.api('POST', 'auth/token/create', { policies: [name], ...extra }));
 }
