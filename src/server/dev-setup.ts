@@ -22,7 +22,7 @@ export async function setupDev(core: Core, rootTokenId: string | undefined): Pro
   const s = core.unsealed;
   let token = rootToken;
   if (rootTokenId !== undefined && rootTokenId !== '' && rootTokenId !== rootToken) {
-    const created = await s.issuer.issue({ policies: ['root'], path: 'auth/token/root', displayName: 'root', id: rootTokenId, defaultTtl: 0, maxTtl: 0 });
+    const created = await s.issuer.issue({ policies: ['root'], path: 'auth/token/root', displayName: 'root', id: rootTokenId, defaultTtl: 0, maxTtl: 0, rootAllowed: true });
     await s.tokens.revokeTree(rootToken);
     token = created.id;
   }

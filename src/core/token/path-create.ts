@@ -6,6 +6,7 @@ import { InvalidRequestError, PermissionDeniedError } from '../../helper/errors.
 import type { TokenBackendDeps } from './backend-deps.js';
 import { readRole } from './path-roles.js';
 import { authBlock } from './auth-block.js';
+import { childPolicies } from './child-policies.js';
 
 const fields = {
   role_name: { kind: 'string', description: 'Token role.' },
@@ -19,7 +20,7 @@ const fields = {
   ttl: { kind: 'duration', description: 'TTL.' },
   lease: { kind: 'duration', description: 'Deprecated alias of ttl.' },
   explicit_max_ttl: { kind: 'duration', description: 'Hard limit.' },
-  period: { kind: 'duration', description: 'Renewal period (root only unless from a role).' },
+  period: { kind: 'duration', description: 'Renewal period (root only; a role sets its own token_period).' },
   display_name: { kind: 'string', description: 'Display name.' },
   num_uses: { kind: 'int', description: 'Number of uses (0 = unlimited).' },
   type: { kind: 'string', description: 'service (batch is not supported).' },
@@ -51,22 +52,16 @@ export function createPaths(d: TokenBackendDeps): PathSpec[] {
 
     const role = mode === 'role' ? await readRole(d, f.string('role_name')) : undefined;
     if (mode === 'role' && role === undefined) throw new InvalidRequestError(`unknown role ${f.string('role_name')}`);
-    if (f.has('period') && !isRoot && role === undefined) throw new InvalidRequestError('root or sudo privileges required to create periodic token');
+    // A role's token_period applies to every caller; a period in the request needs root, role or not.
+    if (f.has('period') && f.duration('period') !== 0 && !isRoot) throw new InvalidRequestError('root or sudo privileges required to create periodic token');
 
-    let policies = f.has('policies') ? f.strings('policies').map((p) => p.toLowerCase()) : caller.policies.filter((p) => p !== 'default' || isRoot);
-    if (!f.has('policies') && role !== undefined && role.allowed_policies.length > 0) policies = role.allowed_policies;
-    if (role !== undefined) {
-      const disallowed = policies.filter((p) => role.disallowed_policies.includes(p));
-      if (disallowed.length > 0) throw new InvalidRequestError(`token policies (${disallowed.join(', ')}) must not be in the role's disallowed_policies`);
-      if (role.allowed_policies.length > 0) {
-        const extra = policies.filter((p) => p !== 'default' && !role.allowed_policies.includes(p));
-        if (extra.length > 0) throw new InvalidRequestError(`token policies (${extra.join(', ')}) must be subset of the role's allowed_policies`);
-      }
-    } else if (!isRoot) {
-      const extra = policies.filter((p) => p !== 'default' && !caller.policies.includes(p));
-      if (extra.length > 0) throw new InvalidRequestError('child policies must be subset of parent');
-    }
-    if (policies.includes('root') && !isRoot) throw new InvalidRequestError('root tokens may only be created by root tokens');
+    const policies = childPolicies({
+      parent: caller.policies,
+      privileged: isRoot,
+      requested: f.has('policies') ? f.strings('policies') : undefined,
+      noDefaultPolicy: f.bool('no_default_policy'),
+      role,
+    });
 
     const orphan = mode === 'orphan' || f.bool('no_parent') || role?.orphan === true;
     const ttls = d.ttls();
@@ -74,14 +69,15 @@ export function createPaths(d: TokenBackendDeps): PathSpec[] {
     const path = role === undefined ? (mode === 'orphan' ? 'auth/token/create-orphan' : 'auth/token/create') : `auth/token/create/${role.name}${role.path_suffix === '' ? '' : '/' + role.path_suffix}`;
     const issued = await d.issuer.issue({
       policies,
-      noDefaultPolicy: f.bool('no_default_policy') || role?.token_no_default_policy === true,
+      noDefaultPolicy: true, // childPolicies decided about `default`
+      rootAllowed: isRoot, // childPolicies refused root for anyone else
       ...(orphan ? {} : { parent: req.clientToken }),
       meta: stringMap(f.map('meta') ?? f.map('metadata')),
       displayName: displayName === '' ? 'token' : `token-${displayName}`,
       numUses: f.has('num_uses') ? f.int('num_uses') : (role?.token_num_uses ?? 0),
       ttl: f.has('ttl') ? f.duration('ttl') : f.has('lease') ? f.duration('lease') : (role?.token_ttl ?? 0),
       explicitMaxTtl: f.has('explicit_max_ttl') ? f.duration('explicit_max_ttl') : (role?.token_explicit_max_ttl ?? 0),
-      period: f.has('period') ? f.duration('period') : (role?.token_period ?? 0),
+      period: f.duration('period') !== 0 ? f.duration('period') : (role?.token_period ?? 0),
       renewable: f.bool('renewable') && role?.renewable !== false,
       path,
       defaultTtl: ttls.defaultLeaseTtl,

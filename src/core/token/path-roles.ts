@@ -4,6 +4,7 @@ import type { FieldData } from '../../framework/field-data.js';
 import type { LogicalRequest, LogicalResponse } from '../../logical/types.js';
 import { InvalidRequestError } from '../../helper/errors.js';
 import type { TokenBackendDeps } from './backend-deps.js';
+import { sanitizePolicies } from './child-policies.js';
 
 /** A token role: a template for tokens created through auth/token/create/<role>. */
 export interface TokenRole {
@@ -65,8 +66,8 @@ export function rolePaths(d: TokenBackendDeps): PathSpec[] {
     if (!['service', 'default-service', ''].includes(type)) throw new InvalidRequestError(`token_type "${type}" is not supported; use "service"`);
     const role: TokenRole = {
       name,
-      allowed_policies: f.strings('allowed_policies'),
-      disallowed_policies: f.strings('disallowed_policies'),
+      allowed_policies: sanitizePolicies(f.strings('allowed_policies'), false),
+      disallowed_policies: sanitizePolicies(f.strings('disallowed_policies'), false),
       orphan: f.bool('orphan'),
       renewable: f.bool('renewable'),
       path_suffix: suffix,

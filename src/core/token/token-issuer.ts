@@ -1,5 +1,6 @@
 import type { ExpirationManager } from '../expiration/expiration-manager.js';
 import { InvalidRequestError } from '../../helper/errors.js';
+import { NON_ASSIGNABLE_POLICIES, RESPONSE_WRAPPING_POLICY_NAME } from '../policy/builtin.js';
 import type { TokenStore } from './token-store.js';
 import type { TokenEntry } from './token-entry.js';
 import { nowSeconds } from './token-entry.js';
@@ -27,6 +28,11 @@ export interface IssueParams {
   boundCidrs?: string[];
   authMountAccessor?: string;
   authInternalData?: Record<string, unknown>;
+  /**
+   * The caller checked that a root token may come out of this (the requester is root, or this is
+   * the server's own setup). Without it a root policy is refused: auth method logins never get one.
+   */
+  rootAllowed?: boolean;
 }
 
 export interface IssuedToken {
@@ -40,20 +46,60 @@ export function tokenLeaseId(entry: Pick<TokenEntry, 'path'>, salted: string): s
   return `${entry.path.replace(/\/+$/, '')}/${salted}`;
 }
 
-/** Issues tokens with Vault's policy and TTL rules and registers their leases for expiry. */
+/** What {@link TokenIssuer.issueResponseWrapping} needs: the rest of a wrapping token is fixed. */
+export interface WrappingIssueParams {
+  readonly ttl: number;
+  /** Creation path (sys/wrapping/wrap). */
+  readonly path: string;
+}
+
+/**
+ * Issues tokens with Vault's policy and TTL rules and registers their leases for expiry. Every
+ * token issued goes through here, and {@link issue} refuses the internal, non-assignable policies
+ * (`response-wrapping`, `control-group`) whoever asks — token create, token roles, auth method
+ * logins. Only {@link issueResponseWrapping} (the Wrapper's) mints a response-wrapping token, and
+ * a root token only comes out when the caller says it may (`rootAllowed`).
+ */
 export class TokenIssuer {
   constructor(
     private readonly store: TokenStore,
     private readonly expiration: ExpirationManager,
   ) {}
 
-  async issue(p: IssueParams): Promise<IssuedToken> {
-    const isRoot = p.policies.includes('root');
+  issue(p: IssueParams): Promise<IssuedToken> {
+    return this.mint(p, false);
+  }
+
+  /** A single-use, orphan, non-renewable token carrying only the response-wrapping policy. */
+  issueResponseWrapping(p: WrappingIssueParams): Promise<IssuedToken> {
+    return this.mint(
+      {
+        policies: [RESPONSE_WRAPPING_POLICY_NAME],
+        noDefaultPolicy: true,
+        numUses: 1,
+        ttl: p.ttl,
+        renewable: false,
+        path: p.path,
+        defaultTtl: p.ttl,
+        maxTtl: p.ttl,
+        displayName: 'response-wrapping',
+      },
+      true,
+    );
+  }
+
+  private async mint(p: IssueParams, wrapping: boolean): Promise<IssuedToken> {
     const policies = new Set(p.policies.map((x) => x.trim().toLowerCase()).filter((x) => x !== ''));
+    const isRoot = policies.has('root');
+    if (isRoot && p.rootAllowed !== true) throw new InvalidRequestError('auth methods cannot create root tokens');
     if (isRoot) {
       policies.clear();
       policies.add('root');
     } else if (p.noDefaultPolicy !== true) policies.add('default');
+    const internal = [...policies].find((x) => NON_ASSIGNABLE_POLICIES.includes(x));
+    if (internal !== undefined && !wrapping) {
+      throw new InvalidRequestError(`cannot assign policy "${internal}"`);
+    }
     if (p.id !== undefined) {
       if (p.id.includes('.')) throw new InvalidRequestError('custom token IDs cannot contain a period');
       if (p.id.trim() === '') throw new InvalidRequestError('custom token ID must not be empty');

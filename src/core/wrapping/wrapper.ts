@@ -32,17 +32,7 @@ export class Wrapper {
 
   /** Wraps any JSON document (sys/wrapping/wrap, or a handled response). */
   async wrap(document: unknown, ttl: number, creationPath: string, wrappedAccessor?: string): Promise<Record<string, unknown>> {
-    const issued = await this.issuer.issue({
-      policies: ['response-wrapping'],
-      noDefaultPolicy: true,
-      numUses: 1,
-      ttl,
-      renewable: false,
-      path: 'sys/wrapping/wrap',
-      defaultTtl: ttl,
-      maxTtl: ttl,
-      displayName: 'response-wrapping',
-    });
+    const issued = await this.issuer.issueResponseWrapping({ ttl, path: 'sys/wrapping/wrap' });
     const creationTime = new Date().toISOString();
     const wrapped: Wrapped = { response: JSON.stringify(document), creationTime, creationTtl: ttl, creationPath };
     await this.storage.put(issued.entry.cubbyholeId, Buffer.from(JSON.stringify(wrapped), 'utf8'));
