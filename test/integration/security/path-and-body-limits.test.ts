@@ -102,4 +102,11 @@ describe('path and body limits', () => {
     assert.equal(patched.status, 200, patched.text.slice(0, 300));
     assert.ok(srv.alive(), 'the server process is still running');
   });
+
+  it('refuses an HCL policy nested 20,000 levels deep, naming the limit, and writes no policy', async () => {
+    const policy = `path "a" ${'{ x = '.repeat(20_000)}1${' }'.repeat(20_000)}`;
+    assertRefused(await srv.api('PUT', 'sys/policies/acl/deep', { policy }), /nest deeper than the limit of 500 levels/, 'PUT sys/policies/acl/deep');
+    assert.equal((await srv.api('GET', 'sys/policies/acl/deep')).status, 404);
+    assert.ok(srv.alive());
+  });
 });
