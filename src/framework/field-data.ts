@@ -25,8 +25,11 @@ function coerce(name: string, kind: FieldKind, raw: unknown): unknown {
       if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
       throw new InvalidRequestError(`'${name}' must be a string`);
     case 'int': {
-      if (typeof raw === 'number' && Number.isInteger(raw)) return raw;
-      if (typeof raw === 'string' && /^-?\d+$/.test(raw.trim())) return Number.parseInt(raw, 10);
+      // Only integers a double holds exactly: 1e308 or 2^53+1 would be stored as something else
+      // (a use count that never reaches zero), so they are refused rather than rounded.
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+      if (Number.isSafeInteger(n)) return n;
+      if (Number.isInteger(n)) throw new InvalidRequestError(`'${name}' is out of range: integers must lie within ±${Number.MAX_SAFE_INTEGER}`);
       throw new InvalidRequestError(`'${name}' must be an integer`);
     }
     case 'bool':

@@ -109,4 +109,13 @@ describe('path and body limits', () => {
     assert.equal((await srv.api('GET', 'sys/policies/acl/deep')).status, 404);
     assert.ok(srv.alive());
   });
+
+  it('refuses integers a double cannot hold exactly (num_uses 1e308, 2^53+2) instead of storing a rounded or endless count', async () => {
+    for (const raw of ['{"num_uses": 1e308}', '{"num_uses": 9007199254740994}', '{"num_uses": "9007199254740994"}']) {
+      assertRefused(await srv.api('POST', 'auth/token/create', undefined, { raw, headers: { 'Content-Type': 'application/json' } }), /'num_uses' is out of range/, raw);
+    }
+    assertRefused(await srv.api('POST', 'auth/token/create', { num_uses: 1.5 }), /'num_uses' must be an integer/, 'num_uses 1.5');
+    const ok = await srv.api('POST', 'auth/token/create', { num_uses: 9007199254740991 });
+    assert.equal(ok.status, 200, ok.text);
+  });
 });
