@@ -108,7 +108,7 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
   const policies = new PolicyStore(new StorageView(o.barrier, 'sys/policy/'));
   await policies.setup();
   const lockout = new UserLockout(new StorageView(o.barrier, 'sys/lockout/'));
-  const wrapper = new Wrapper(new StorageView(o.barrier, 'sys/wrapping/'), tokens, issuer);
+  const wrapper = new Wrapper(new StorageView(o.barrier, 'sys/wrapping/'), tokens, issuer, () => mountTtls('auth/token/').maxLeaseTtl);
 
   const internal = {
     system: () =>

@@ -3,13 +3,39 @@ import { InvalidRequestError } from './errors.js';
 const UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400 };
 
 /**
+ * The longest duration accepted anywhere, in whole seconds: Go's time.Duration maximum
+ * (2^63-1 ns, about 292 years), which is what Vault and its clients can represent. Every expiry
+ * computed from such a duration stays a valid date.
+ */
+export const MAX_DURATION_SECONDS = 9_223_372_036;
+
+/** A value quoted in an error message, shortened so that a huge input is not echoed back. */
+function quoted(value: unknown): string {
+  const text = String(value);
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
+
+function tooLong(field: string, value: unknown): InvalidRequestError {
+  return new InvalidRequestError(
+    `${field}: duration ${quoted(value)} is too long; the maximum is ${MAX_DURATION_SECONDS} seconds (${formatDuration(MAX_DURATION_SECONDS)})`,
+  );
+}
+
+/**
  * Parses a Vault duration into whole seconds: an integer (seconds), a numeric string, or a Go
- * duration string such as "90s", "1h30m", "768h". Negative values and garbage are rejected.
+ * duration string such as "90s", "1h30m", "768h". Negative values, garbage and durations past
+ * {@link MAX_DURATION_SECONDS} are rejected with a 400 naming the field.
  */
 export function parseDurationSeconds(value: unknown, field = 'duration'): number {
+  const seconds = parseSeconds(value, field);
+  if (seconds > MAX_DURATION_SECONDS) throw tooLong(field, value);
+  return Math.floor(seconds);
+}
+
+function parseSeconds(value: unknown, field: string): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) throw new InvalidRequestError(`${field}: must be a non-negative number of seconds`);
-    return Math.floor(value);
+    return value;
   }
   if (typeof value !== 'string') throw new InvalidRequestError(`${field}: expected a duration such as "30s" or "1h"`);
   const text = value.trim();
@@ -23,13 +49,19 @@ export function parseDurationSeconds(value: unknown, field = 'duration'): number
     consumed = re.lastIndex;
   }
   if (consumed !== text.length || consumed === 0) {
-    throw new InvalidRequestError(`${field}: invalid duration "${value}"; use seconds or a value such as "30s", "5m", "768h"`);
+    throw new InvalidRequestError(`${field}: invalid duration ${quoted(value)}; use seconds or a value such as "30s", "5m", "768h"`);
   }
-  return Math.floor(total);
+  return total;
 }
 
 /** Parses a duration into milliseconds: a number (seconds, fractions allowed) or "250ms", "1.5s", "2m". */
 export function parseDurationMs(value: unknown, field = 'duration'): number {
+  const ms = parseMs(value, field);
+  if (ms > MAX_DURATION_SECONDS * 1000) throw tooLong(field, value);
+  return ms;
+}
+
+function parseMs(value: unknown, field: string): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) throw new InvalidRequestError(`${field}: must be a non-negative number of seconds`);
     return Math.round(value * 1000);
@@ -44,7 +76,7 @@ export function parseDurationMs(value: unknown, field = 'duration'): number {
     total += Number.parseFloat(m[1] ?? '0') * (UNITS[m[2] ?? 's'] ?? 1) * 1000;
     consumed = re.lastIndex;
   }
-  if (consumed !== text.length || consumed === 0) throw new InvalidRequestError(`${field}: invalid duration "${value}"`);
+  if (consumed !== text.length || consumed === 0) throw new InvalidRequestError(`${field}: invalid duration ${quoted(value)}`);
   return Math.round(total);
 }
 

@@ -5,12 +5,14 @@
  * knows the methods in `http.METHODS` and answers any other with a bare 400 before a request handler
  * runs, so the request line has to be rewritten before llhttp sees the bytes:
  *
- *     LIST <target> HTTP/1.x                 GET <target>?list=true HTTP/1.x   (or …&list=true)
- *                                     →      x-tresor-original-method: LIST
+ *     LIST /v1/a/?x=1&list=false HTTP/1.x     →      GET /v1/a/?list=true&x=1 HTTP/1.x
  *
- * The added header line is the marker the app uses to tell that the client said LIST. It carries no
- * more authority than `?list=true` (a client may send it itself), so the app must treat it only as
- * "this GET is a list"; when the target already had a `list=` parameter, the marker wins.
+ * The query carries the meaning, and only the shim's own `list=true` is left in it: every `list`
+ * parameter the client wrote is dropped (see `listRequestTarget`), so a LIST is a list whatever
+ * its query said, and nothing a client can send makes it anything else. No header marks the
+ * rewrite: the app maps GET `?list=true` to a list, as Vault does, which gives a client nothing it
+ * could not ask for with a plain GET; and the rewritten request means the same when a standby
+ * forwards it to the active node, which only sees its URL.
  *
  * How it hooks in. `installListMethodShim(server)` prepends a listener to the event on which Node
  * hands a connection to its HTTP machinery: `connection` for `http.Server`, `secureConnection` for
@@ -48,12 +50,7 @@ import { Server as TlsServer } from 'node:tls';
 
 import { DEFAULT_MAX_HEAD_BYTES, ListRequestRewriter } from './list-request-rewriter.js';
 
-export {
-  DEFAULT_MAX_HEAD_BYTES,
-  ORIGINAL_METHOD_HEADER,
-  ListRequestRewriter,
-  addListParameter,
-} from './list-request-rewriter.js';
+export { DEFAULT_MAX_HEAD_BYTES, ListRequestRewriter, listRequestTarget } from './list-request-rewriter.js';
 
 /** Options of {@link installListMethodShim}. */
 export interface ListMethodShimOptions {

@@ -1,12 +1,10 @@
 /**
  * The LIST rewriter behind list-method-shim.ts, free of sockets: it follows HTTP/1.1 framing (head,
  * Content-Length and chunked bodies) and rewrites each `LIST <target> HTTP/1.x` request line into
- * `GET <target>?list=true HTTP/1.x` plus the marker header line. See list-method-shim.ts for the
- * rules on what it gives up on.
+ * `GET <target with list=true> HTTP/1.x` (see {@link listRequestTarget}). See list-method-shim.ts
+ * for the rules on what it gives up on.
  */
-
-/** The header line the shim adds after a rewritten request line: present means the client sent LIST. */
-export const ORIGINAL_METHOD_HEADER = 'x-tresor-original-method';
+import { parse as parseQuery } from 'node:querystring';
 
 /** Default cap on the bytes of one request head (or chunk-size line) the rewriter tracks. */
 export const DEFAULT_MAX_HEAD_BYTES = 64 * 1024;
@@ -17,7 +15,6 @@ const SP = 0x20;
 const HT = 0x09;
 const UPPER_C = 0x43;
 const LIST_PREFIX = Buffer.from('LIST ', 'latin1');
-const MARKER_LINE = `${ORIGINAL_METHOD_HEADER}: LIST\r\n`;
 const CONTENT_LENGTH = Buffer.from('content-length:', 'latin1');
 const TRANSFER_ENCODING = Buffer.from('transfer-encoding:', 'latin1');
 const UPGRADE = Buffer.from('upgrade:', 'latin1');
@@ -282,7 +279,7 @@ export class ListRequestRewriter {
     this.enter(State.Head);
     this.firstLine = false;
     this.headLen = headLen;
-    return Buffer.from(`GET ${addListParameter(target)} ${version}\r\n${MARKER_LINE}`, 'latin1');
+    return Buffer.from(`GET ${listRequestTarget(target)} ${version}\r\n`, 'latin1');
   }
 
   /** A complete line of the head (request line or header) is in; for a kept one, `this.line`. */
@@ -347,11 +344,26 @@ function isField(buf: Buffer, start: number, end: number, prefix: Buffer): boole
   return true;
 }
 
-/** Adds `list=true` to a request target's query, before any fragment. */
-export function addListParameter(target: string): string {
+/**
+ * The target of a rewritten LIST: `list=true` as the first query parameter, and every `list`
+ * parameter the client wrote removed, so that the query says "list" and nothing else about it: a
+ * LIST is a list whatever its query said (`LIST /v1/a/?list=false` too), and the app needs no
+ * other marker (a GET with `?list=true` is a list anyway, as in Vault). A parameter counts as
+ * `list` when its name decodes to it the way the app's query parser (node:querystring, as koa
+ * uses) decodes it (`li%73t`, for one). First, because that parser stops after 1000 parameters.
+ */
+export function listRequestTarget(target: string): string {
   const hash = target.indexOf('#');
-  const path = hash === -1 ? target : target.slice(0, hash);
+  const beforeFragment = hash === -1 ? target : target.slice(0, hash);
   const fragment = hash === -1 ? '' : target.slice(hash);
-  const separator = !path.includes('?') ? '?' : path.endsWith('?') || path.endsWith('&') ? '' : '&';
-  return `${path}${separator}list=true${fragment}`;
+  const q = beforeFragment.indexOf('?');
+  const path = q === -1 ? beforeFragment : beforeFragment.slice(0, q);
+  const query = q === -1 ? '' : beforeFragment.slice(q + 1);
+  const kept = query.split('&').filter((p) => p !== '' && !isListParameter(p));
+  return `${path}?${['list=true', ...kept].join('&')}${fragment}`;
+}
+
+/** Whether one `name=value` piece of a query is a `list` parameter to the app's query parser. */
+function isListParameter(piece: string): boolean {
+  return Object.hasOwn(parseQuery(piece), 'list');
 }

@@ -5,19 +5,29 @@ import { InvalidRequestError, VaultError } from '../helper/errors.js';
 const TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
 const FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
 
-/** Maps the HTTP method (and `?list=`) to a logical operation, as Vault does. */
+/**
+ * Whether a GET asks for a list: `?list=` parsed as a Go bool, the first value counting (Go's
+ * url.Values.Get), as Vault does.
+ */
+function listQuery(ctx: Context): boolean {
+  const raw = ctx.query.list;
+  const list = Array.isArray(raw) ? raw[0] : raw;
+  if (list === undefined || list === '') return false;
+  if (TRUE.has(list)) return true;
+  if (FALSE.has(list)) return false;
+  throw new InvalidRequestError(`invalid value for "list" query parameter: "${list.slice(0, 40)}"`);
+}
+
+/**
+ * Maps the HTTP method (and `?list=`) to a logical operation, as Vault does. A LIST never gets
+ * here as LIST: the connection shim (list-method-shim.ts) turns it into a GET whose only `list`
+ * parameter is its own `list=true`, so it is a list whatever the client's query said.
+ */
 export function operationOf(ctx: Context): Operation {
-  const rawList = ctx.query.list;
-  const list = Array.isArray(rawList) ? rawList[0] : rawList;
-  let isList = false;
-  if (list !== undefined) {
-    if (TRUE.has(list)) isList = true;
-    else if (!FALSE.has(list)) throw new InvalidRequestError(`invalid value for "list" query parameter: "${list}"`);
-  }
   switch (ctx.method) {
     case 'GET':
     case 'HEAD':
-      return isList ? 'list' : 'read';
+      return listQuery(ctx) ? 'list' : 'read';
     case 'POST':
     case 'PUT':
       return 'update';

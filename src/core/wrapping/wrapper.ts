@@ -1,6 +1,7 @@
 import type { Storage } from '../../logical/types.js';
 import { InvalidRequestError } from '../../helper/errors.js';
 import { uuid } from '../../helper/random.js';
+import { KeyedMutex } from '../../helper/keyed-mutex.js';
 import type { TokenStore } from '../token/token-store.js';
 import type { TokenIssuer } from '../token/token-issuer.js';
 import type { HandledResponse } from '../request-handler.js';
@@ -18,12 +19,22 @@ const INVALID = 'wrapping token is not valid or does not exist';
 /**
  * Response wrapping: the would-be response is stored for a new single-use, orphan token carrying
  * only the `response-wrapping` policy; unwrapping returns it verbatim and revokes the token.
+ *
+ * Single use is atomic: unwrap and rewrap run under a lock per wrapping token, and inside it spend
+ * the token's one use through the token store (which any other use of the token also goes
+ * through) before anything is returned. Of any number of concurrent unwraps and rewraps of one
+ * token exactly one gets the response. Only the active node serves these (standbys forward), so
+ * an in-process lock holds on every storage.
  */
 export class Wrapper {
+  private readonly locks = new KeyedMutex();
+
   constructor(
     private readonly storage: Storage, // sys/wrapping/ view
     private readonly tokens: TokenStore,
     private readonly issuer: TokenIssuer,
+    /** The longest TTL a wrapping token may have (the token store's max lease TTL); 0 = no cap. */
+    private readonly maxTtl: () => number = () => 0,
   ) {
     tokens.onRevoke(async (_salted, entry) => {
       if (entry.policies.includes('response-wrapping')) await this.storage.delete(entry.cubbyholeId);
@@ -31,7 +42,10 @@ export class Wrapper {
   }
 
   /** Wraps any JSON document (sys/wrapping/wrap, or a handled response). */
-  async wrap(document: unknown, ttl: number, creationPath: string, wrappedAccessor?: string): Promise<Record<string, unknown>> {
+  async wrap(document: unknown, requestedTtl: number, creationPath: string, wrappedAccessor?: string): Promise<Record<string, unknown>> {
+    const max = this.maxTtl();
+    // Capped at the max TTL, as every token TTL is (durations past it were refused at parse time).
+    const ttl = max > 0 ? Math.min(requestedTtl, max) : requestedTtl;
     const issued = await this.issuer.issueResponseWrapping({ ttl, path: 'sys/wrapping/wrap' });
     const creationTime = new Date().toISOString();
     const wrapped: Wrapped = { response: JSON.stringify(document), creationTime, creationTtl: ttl, creationPath };
@@ -64,22 +78,40 @@ export class Wrapper {
   }
 
   /** Returns the wrapped document (JSON text) and revokes the wrapping token. */
-  async unwrap(token: string): Promise<string> {
-    const { wrapped } = await this.load(token);
-    await this.tokens.revokeTree(token);
-    return wrapped.response;
+  unwrap(token: string): Promise<string> {
+    return this.consume(token, (wrapped) => Promise.resolve(wrapped.response));
   }
 
+  /** What a wrapping token guards, without spending its use. */
   async lookup(token: string): Promise<{ creation_ttl: number; creation_time: string; creation_path: string }> {
     const { wrapped } = await this.load(token);
     return { creation_ttl: wrapped.creationTtl, creation_time: wrapped.creationTime, creation_path: wrapped.creationPath };
   }
 
   /** Moves the wrapped document to a new wrapping token with the same TTL and path. */
-  async rewrap(token: string): Promise<Record<string, unknown>> {
-    const { wrapped } = await this.load(token);
-    await this.tokens.revokeTree(token);
-    return this.wrap(JSON.parse(wrapped.response) as unknown, wrapped.creationTtl, wrapped.creationPath);
+  rewrap(token: string): Promise<Record<string, unknown>> {
+    return this.consume(token, (wrapped) =>
+      this.wrap(JSON.parse(wrapped.response) as unknown, wrapped.creationTtl, wrapped.creationPath),
+    );
+  }
+
+  /**
+   * Spends the single use of a wrapping token, then hands its document to `then`; the token is
+   * revoked whatever `then` does. Serialised per token; the use is counted by the token store,
+   * so a token already spent (here, or by a request that presented it) is refused.
+   */
+  private consume<T>(token: string, then: (wrapped: Wrapped) => Promise<T>): Promise<T> {
+    if (token === '') return Promise.reject(new InvalidRequestError(INVALID));
+    return this.locks.run(this.tokens.saltedId(token), async () => {
+      const { wrapped } = await this.load(token);
+      const use = await this.tokens.use(token);
+      if (use?.last !== true) throw new InvalidRequestError(INVALID);
+      try {
+        return await then(wrapped);
+      } finally {
+        await this.tokens.revokeTree(token);
+      }
+    });
   }
 
   private async load(token: string): Promise<{ wrapped: Wrapped }> {

@@ -10,12 +10,7 @@ import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import nodeVault from 'node-vault';
-import {
-  ListRequestRewriter,
-  ORIGINAL_METHOD_HEADER,
-  addListParameter,
-  installListMethodShim,
-} from '../../../src/http/list-method-shim.js';
+import { ListRequestRewriter, installListMethodShim, listRequestTarget } from '../../../src/http/list-method-shim.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: an echo server, a raw HTTP/1.1 response reader, a seeded PRNG.
@@ -23,7 +18,6 @@ import {
 interface Echo {
   method: string;
   url: string;
-  marker: string | null;
   body: string;
 }
 
@@ -36,11 +30,9 @@ function echoHandler(req: http.IncomingMessage, res: http.ServerResponse): void 
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    const marker = req.headers[ORIGINAL_METHOD_HEADER];
     const echo: Echo = {
       method: req.method ?? '',
       url: req.url ?? '',
-      marker: typeof marker === 'string' ? marker : null,
       body: Buffer.concat(chunks).toString('latin1'),
     };
     const body = JSON.stringify(echo);
@@ -175,7 +167,7 @@ const CHUNKED_BODY = `5;ext=1\r\nLIST \r\n${BODY_WITH_LIST.length.toString(16)}\
 const CONVERSATION: [string, string][] = [
   [
     'LIST /v1/secret/metadata/ HTTP/1.1\r\nHost: a\r\n\r\n',
-    `GET /v1/secret/metadata/?list=true HTTP/1.1\r\n${ORIGINAL_METHOD_HEADER}: LIST\r\nHost: a\r\n\r\n`,
+    `GET /v1/secret/metadata/?list=true HTTP/1.1\r\nHost: a\r\n\r\n`,
   ],
   [
     `POST /v1/secret/data/a HTTP/1.1\r\nHost: a\r\nContent-Length: ${BODY_WITH_LIST.length}\r\n\r\n${BODY_WITH_LIST}`,
@@ -185,12 +177,12 @@ const CONVERSATION: [string, string][] = [
   [`PUT /v1/c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n${CHUNKED_BODY}`, 'same'],
   [
     'LIST /v1/kv/?foo=1 HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n',
-    `GET /v1/kv/?foo=1&list=true HTTP/1.0\r\n${ORIGINAL_METHOD_HEADER}: LIST\r\nHost: a\r\nConnection: keep-alive\r\n\r\n`,
+    `GET /v1/kv/?list=true&foo=1 HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n`,
   ],
   ['LINK /l HTTP/1.1\r\nHost: a\r\ncontent-length: 4\r\n\r\nLIST', 'same'],
   [
     'LIST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nLIST ',
-    `GET /b?list=true HTTP/1.1\r\n${ORIGINAL_METHOD_HEADER}: LIST\r\nHost: a\r\nContent-Length: 5\r\n\r\nLIST `,
+    `GET /b?list=true HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nLIST `,
   ],
 ];
 const CONVERSATION_IN = Buffer.from(CONVERSATION.map(([i]) => i).join(''), 'latin1');
@@ -199,12 +191,19 @@ const CONVERSATION_OUT = Buffer.from(CONVERSATION.map(([i, o]) => (o === 'same' 
 // ---------------------------------------------------------------------------------------------
 
 describe('list-method shim: the rewriter', () => {
-  it('adds list=true to the query, before any fragment', () => {
-    assert.equal(addListParameter('/v1/a/'), '/v1/a/?list=true');
-    assert.equal(addListParameter('/v1/a?x=1'), '/v1/a?x=1&list=true');
-    assert.equal(addListParameter('/v1/a?'), '/v1/a?list=true');
-    assert.equal(addListParameter('/v1/a?x=1&'), '/v1/a?x=1&list=true');
-    assert.equal(addListParameter('/v1/a#f'), '/v1/a?list=true#f');
+  it('puts list=true first in the query, before any fragment', () => {
+    assert.equal(listRequestTarget('/v1/a/'), '/v1/a/?list=true');
+    assert.equal(listRequestTarget('/v1/a?x=1'), '/v1/a?list=true&x=1');
+    assert.equal(listRequestTarget('/v1/a?'), '/v1/a?list=true');
+    assert.equal(listRequestTarget('/v1/a?x=1&'), '/v1/a?list=true&x=1');
+    assert.equal(listRequestTarget('/v1/a#f'), '/v1/a?list=true#f');
+  });
+
+  it('drops every list parameter the client wrote, however it is spelled', () => {
+    assert.equal(listRequestTarget('/v1/a/?list=false'), '/v1/a/?list=true');
+    assert.equal(listRequestTarget('/v1/a/?x=1&list=false&y=2&list=0'), '/v1/a/?list=true&x=1&y=2');
+    assert.equal(listRequestTarget('/v1/a/?li%73t=false&list&LIST=1'), '/v1/a/?list=true&LIST=1');
+    assert.equal(listRequestTarget('/v1/a/?listx=1&a%3Dlist=2'), '/v1/a/?list=true&listx=1&a%3Dlist=2');
   });
 
   it('rewrites LIST lines only, and never inside bodies, fed whole', () => {
@@ -231,7 +230,7 @@ describe('list-method shim: the rewriter', () => {
 
   it('follows bare-LF line ends too (for lenient parsers)', () => {
     const input = 'GET / HTTP/1.1\nContent-Length: 6\n\nLIST /\n\nLIST /a HTTP/1.0\nHost: a\n\n';
-    const expected = `GET / HTTP/1.1\nContent-Length: 6\n\nLIST /\n\nGET /a?list=true HTTP/1.0\r\n${ORIGINAL_METHOD_HEADER}: LIST\r\nHost: a\n\n`;
+    const expected = `GET / HTTP/1.1\nContent-Length: 6\n\nLIST /\n\nGET /a?list=true HTTP/1.0\r\nHost: a\n\n`;
     assert.equal(feed(new ListRequestRewriter(), Buffer.from(input), []).toString(), expected);
   });
 
@@ -337,29 +336,28 @@ describe('list-method shim: on a plain http.Server', () => {
     await closeServer(server);
   });
 
-  it('turns LIST into GET ?list=true with the marker header', async () => {
+  it('turns LIST into GET ?list=true, and nothing else', async () => {
     const socket = await connect(port);
     const [r] = await exchange(socket, ['LIST /v1/secret/metadata/ HTTP/1.1\r\nHost: t\r\n\r\n'], 1);
     assert.deepEqual(echoOf(r), {
       method: 'GET',
       url: '/v1/secret/metadata/?list=true',
-      marker: 'LIST',
       body: '',
     });
     socket.destroy();
   });
 
-  it('keeps an existing query', async () => {
+  it('keeps an existing query, without the client\'s own list parameter', async () => {
     const socket = await connect(port);
-    const [r] = await exchange(socket, ['LIST /v1/a/?version=2 HTTP/1.1\r\nHost: t\r\n\r\n'], 1);
-    assert.equal(echoOf(r).url, '/v1/a/?version=2&list=true');
+    const [r] = await exchange(socket, ['LIST /v1/a/?version=2&list=false HTTP/1.1\r\nHost: t\r\n\r\n'], 1);
+    assert.equal(echoOf(r).url, '/v1/a/?list=true&version=2');
     socket.destroy();
   });
 
   it('leaves GET alone', async () => {
     const socket = await connect(port);
     const [r] = await exchange(socket, ['GET /v1/a?list=1 HTTP/1.1\r\nHost: t\r\n\r\n'], 1);
-    assert.deepEqual(echoOf(r), { method: 'GET', url: '/v1/a?list=1', marker: null, body: '' });
+    assert.deepEqual(echoOf(r), { method: 'GET', url: '/v1/a?list=1', body: '' });
     socket.destroy();
   });
 
@@ -368,15 +366,15 @@ describe('list-method shim: on a plain http.Server', () => {
     const responses = await exchange(socket, [CONVERSATION_IN], CONVERSATION.length);
     const echoes = responses.map(echoOf);
     assert.deepEqual(
-      echoes.map((e) => [e.method, e.url, e.marker]),
+      echoes.map((e) => [e.method, e.url]),
       [
-        ['GET', '/v1/secret/metadata/?list=true', 'LIST'],
-        ['POST', '/v1/secret/data/a', null],
-        ['GET', '/v1/sys/health', null],
-        ['PUT', '/v1/c', null],
-        ['GET', '/v1/kv/?foo=1&list=true', 'LIST'],
-        ['LINK', '/l', null],
-        ['GET', '/b?list=true', 'LIST'],
+        ['GET', '/v1/secret/metadata/?list=true'],
+        ['POST', '/v1/secret/data/a'],
+        ['GET', '/v1/sys/health'],
+        ['PUT', '/v1/c'],
+        ['GET', '/v1/kv/?list=true&foo=1'],
+        ['LINK', '/l'],
+        ['GET', '/b?list=true'],
       ],
     );
     assert.equal(echoes[1]?.body, BODY_WITH_LIST);
@@ -468,7 +466,6 @@ describe('list-method shim: on a plain http.Server', () => {
     assert.deepEqual(echo, {
       method: 'GET',
       url: '/v1/secret/metadata/app?list=true',
-      marker: 'LIST',
       body: '',
     });
   });
@@ -547,7 +544,6 @@ describe('list-method shim: on an https.Server (TLS)', () => {
     assert.deepEqual(echoOf(single[0]), {
       method: 'GET',
       url: '/v1/secret/metadata/?list=true',
-      marker: 'LIST',
       body: '',
     });
     const pipelined = await exchange(
@@ -563,7 +559,7 @@ describe('list-method shim: on an https.Server (TLS)', () => {
         '/v1/secret/data/a',
         '/v1/sys/health',
         '/v1/c',
-        '/v1/kv/?foo=1&list=true',
+        '/v1/kv/?list=true&foo=1',
         '/l',
         '/b?list=true',
       ],
@@ -581,7 +577,6 @@ describe('list-method shim: on an https.Server (TLS)', () => {
     assert.deepEqual(echo, {
       method: 'GET',
       url: '/v1/secret/metadata/?list=true',
-      marker: 'LIST',
       body: '',
     });
   });
