@@ -163,8 +163,9 @@ export class TokenIssuer {
     if (lease !== undefined) {
       await this.expiration.renew(leaseId, expire - now, wanted);
     }
-    const next: TokenEntry = { ...entry, expireTime: expire, lastRenewal: now };
-    await this.store.update(salted, next);
+    // From the stored entry as it is now: a use counted meanwhile must not come back.
+    const next = await this.store.modify(salted, (current) => ({ ...current, expireTime: expire, lastRenewal: now }));
+    if (next === undefined) throw new InvalidRequestError('token not found');
     return next;
   }
 }

@@ -1,7 +1,7 @@
 import type { Storage } from '../../logical/types.js';
 import { randomBase62, uuid } from '../../helper/random.js';
 import { Salt } from './salt.js';
-import { Mutex } from '../../helper/mutex.js';
+import { KeyedMutex } from '../../helper/keyed-mutex.js';
 import type { TokenEntry } from './token-entry.js';
 import { nowSeconds } from './token-entry.js';
 
@@ -43,8 +43,12 @@ export class TokenStore {
    * stays exact; a new store (after unseal or promotion) starts empty.
    */
   private readonly cache = new Map<string, TokenEntry>();
-  /** Serialises use-count updates so that a token with N uses serves exactly N requests. */
-  private readonly useLock = new Mutex();
+  /**
+   * One lock per token (salted id) around every read-modify-write and the removal of its entry, so
+   * that a token with N uses serves exactly N requests, a renewal cannot put back a spent use, and
+   * a use in flight cannot write back an entry that revocation has just removed.
+   */
+  private readonly entryLocks = new KeyedMutex();
 
   private constructor(
     private readonly storage: Storage,
@@ -149,8 +153,8 @@ export class TokenStore {
    * token has no uses left.
    */
   use(id: string): Promise<{ entry: TokenEntry; last: boolean } | undefined> {
-    return this.useLock.run(async () => {
-      const salted = this.saltedId(id);
+    const salted = this.saltedId(id);
+    return this.entryLocks.run(salted, async () => {
       const entry = await this.lookupSalted(salted);
       if (entry === undefined) return undefined;
       if (entry.numUses === 0) return { entry, last: false };
@@ -158,6 +162,20 @@ export class TokenStore {
       const remaining = entry.numUses - 1;
       await this.update(salted, { ...entry, numUses: remaining === 0 ? -1 : remaining });
       return { entry, last: remaining === 0 };
+    });
+  }
+
+  /**
+   * Rewrites a stored entry from its current value (read again under the token's lock);
+   * undefined when the token is gone.
+   */
+  modify(salted: string, change: (entry: TokenEntry) => TokenEntry): Promise<TokenEntry | undefined> {
+    return this.entryLocks.run(salted, async () => {
+      const entry = await this.lookupSalted(salted);
+      if (entry === undefined) return undefined;
+      const next = change(entry);
+      await this.update(salted, next);
+      return next;
     });
   }
 
@@ -178,8 +196,7 @@ export class TokenStore {
     const salted = this.saltedId(id);
     for (const child of await this.storage.list(`parent/${salted}/`)) {
       const childSalted = child.replace(/\/$/, '');
-      const e = await this.lookupSalted(childSalted);
-      if (e !== undefined) await this.update(childSalted, { ...e, parent: '' });
+      await this.modify(childSalted, (e) => ({ ...e, parent: '' }));
       await this.storage.delete(`parent/${salted}/${childSalted}`);
     }
     await this.removeSalted(salted);
@@ -189,10 +206,12 @@ export class TokenStore {
     const entry = await this.lookupSalted(salted);
     if (entry === undefined) return;
     for (const hook of this.hooks) await hook(salted, entry);
-    await this.storage.delete(`accessor/${this.salt.hash(entry.accessor)}`);
-    if (entry.parent !== '') await this.storage.delete(`parent/${entry.parent}/${salted}`);
-    this.cache.delete(salted);
-    await this.storage.delete(`id/${salted}`);
+    await this.entryLocks.run(salted, async () => {
+      await this.storage.delete(`accessor/${this.salt.hash(entry.accessor)}`);
+      if (entry.parent !== '') await this.storage.delete(`parent/${entry.parent}/${salted}`);
+      this.cache.delete(salted);
+      await this.storage.delete(`id/${salted}`);
+    });
   }
 
   /** Forgets cached entries (after another node may have changed them). */
