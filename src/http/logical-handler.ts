@@ -11,6 +11,7 @@ import { envelope } from './envelope.js';
 import { operationOf } from './operation.js';
 import { clientToken } from './token.js';
 import { ipInCidrs } from '../helper/cidr.js';
+import { vouchedClientAddress } from './forwarded-client.js';
 
 function requestPath(ctx: Context): string {
   let path: string;
@@ -80,11 +81,14 @@ function respond(ctx: Context, h: HandledResponse, isRead: boolean): void {
 }
 
 /**
- * The client's address: the socket peer, unless the peer is a trusted proxy (listener
- * `x_forwarded_for_authorized_addrs`, e.g. the other HA nodes, which forward for their clients),
- * in which case the address the proxy appended to X-Forwarded-For.
+ * The client's address: the one a member of this cluster vouched for when it forwarded the request
+ * (an HMAC-verified X-Tresor-Forwarded-Client, see forwarded-client.ts); otherwise the socket peer,
+ * unless the peer is a trusted proxy (listener `x_forwarded_for_authorized_addrs`), in which case
+ * the address the proxy appended to X-Forwarded-For.
  */
 export function clientAddress(ctx: Context, trustedProxies: readonly string[]): string {
+  const vouched = vouchedClientAddress(ctx);
+  if (vouched !== undefined) return vouched;
   const peer = (ctx.req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
   if (trustedProxies.length === 0 || !ipInCidrs(peer, trustedProxies)) return peer;
   const forwarded = ctx.get('x-forwarded-for').split(',').map((s) => s.trim()).filter((s) => s !== '');

@@ -69,11 +69,12 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
   });
   const configuredSize = config.listeners[0]?.maxRequestSize ?? 32 * 1024 * 1024;
   const maxRequestSize = configuredSize === 0 ? Number.POSITIVE_INFINITY : configuredSize;
+  const trustedProxies = config.listeners[0]?.xForwardedForAuthorizedAddrs ?? [];
   const app = createApp(core, {
     logger,
     maxRequestSize,
-    logical: logicalHandler(core, maxRequestSize, config.listeners[0]?.xForwardedForAuthorizedAddrs ?? []),
-    forwarding: { redirect: config.listeners[0]?.standbyRedirect ?? false, nodeId },
+    logical: logicalHandler(core, maxRequestSize, trustedProxies),
+    forwarding: { redirect: config.listeners[0]?.standbyRedirect ?? false, nodeId, trustedProxies },
   });
   const listeners: RunningListener[] = [];
   for (const l of config.listeners) {

@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import type { PhysicalBackend } from '../../physical/types.js';
 import type { Storage } from '../../logical/types.js';
 import { SealedError, StorageError } from '../../helper/errors.js';
@@ -63,6 +64,17 @@ export class AesGcmBarrier implements Storage {
     this.keyring = next;
     const active = next.activeKey();
     return { term: active.term, installTime: active.installTime };
+  }
+
+  /**
+   * A 32-byte key for another purpose (`purpose` is the HKDF info), derived with HKDF-SHA256 from
+   * the keyring's first term, which rotation never changes: every unsealed node of the cluster
+   * derives the same key, and nothing outside the barrier can.
+   */
+  deriveKey(purpose: string): Buffer {
+    const first = this.requireKeyring().keyFor(1);
+    if (first === undefined) throw new StorageError('the barrier keyring has no first term');
+    return Buffer.from(hkdfSync('sha256', first.key, Buffer.alloc(0), Buffer.from(purpose, 'utf8'), 32));
   }
 
   keyStatus(): { term: number; installTime: string; encryptions: number } {
