@@ -108,8 +108,9 @@ describe('standby forwarding is not an open proxy and keeps the client address',
     assert.equal((await c.api(active, 'POST', 'sys/auth/userpass', { type: 'userpass' }, c.rootToken)).status, 204);
     const inside = await c.api(active, 'POST', 'auth/userpass/users/inside', { password: 'pw-inside', token_bound_cidrs: [`${INSIDE}/32`] }, c.rootToken);
     assert.equal(inside.status, 204);
+    // the standby's own addresses: its listener and the loopback source its outgoing connections use
     const standbyIp = new URL(standby.addr).hostname;
-    const bypass = await c.api(active, 'POST', 'auth/userpass/users/bypass', { password: 'pw-bypass', token_bound_cidrs: [`${standbyIp}/32`] }, c.rootToken);
+    const bypass = await c.api(active, 'POST', 'auth/userpass/users/bypass', { password: 'pw-bypass', token_bound_cidrs: [`${standbyIp}/32`, '127.0.0.1/32'] }, c.rootToken);
     assert.equal(bypass.status, 204);
   }, { timeout: CONSUL_START_TIMEOUT });
   after(async () => {
