@@ -223,9 +223,17 @@ export class Core {
   async lookupToken(id: string): Promise<TokenEntry | undefined> {
     const unsealed = this.requireServices();
     if (unsealed.services !== undefined) return unsealed.services.tokens.lookup(id);
-    // A standby checks tokens for its node-local operations (sys/seal) by reading the store.
+    return (await this.standbyTokenCheck()).tokens.lookup(id);
+  }
+
+  /**
+   * A standby checks tokens for its node-local operations (sys/seal) by reading the stores behind
+   * the barrier; it cannot write them, so the check refuses limited-use tokens.
+   */
+  private async standbyTokenCheck(): Promise<{ tokens: TokenStore; check: TokenCheck }> {
     const tokens = await TokenStore.open(new StorageView(this.barrier, 'sys/token/'));
-    return tokens.lookup(id);
+    const policies = new PolicyStore(new StorageView(this.barrier, 'sys/policy/'));
+    return { tokens, check: new TokenCheck({ tokens, policies, logger: this.log, readOnly: true }) };
   }
 
   /**
@@ -246,13 +254,7 @@ export class Core {
       return;
     }
     this.requireServices();
-    const standbyCheck = new TokenCheck({
-      tokens: await TokenStore.open(new StorageView(this.barrier, 'sys/token/')),
-      policies: new PolicyStore(new StorageView(this.barrier, 'sys/policy/')),
-      logger: this.log,
-      readOnly: true,
-    });
-    await standbyCheck.authorize(check);
+    await (await this.standbyTokenCheck()).check.authorize(check);
   }
 
   /** Runs a logical request through the pipeline (active nodes only; standbys forward first). */

@@ -14,7 +14,6 @@ import type { TokenIssuer } from './token/token-issuer.js';
 import type { TokenEntry } from './token/token-entry.js';
 import { nowSeconds } from './token/token-entry.js';
 import { authBlock } from './token/auth-block.js';
-import type { PolicyStore } from './policy/policy-store.js';
 import type { ExpirationManager } from './expiration/expiration-manager.js';
 import type { Wrapper } from './wrapping/wrapper.js';
 import { assertCleanRequestPath, matchesSpecialPath } from './special-paths.js';
@@ -52,7 +51,6 @@ export interface RequestHandlerDeps {
   readonly tokens: TokenStore;
   readonly tokenCheck: TokenCheck;
   readonly issuer: TokenIssuer;
-  readonly policies: PolicyStore;
   readonly expiration: ExpirationManager;
   readonly wrapper: Wrapper;
   readonly lockout: UserLockout;

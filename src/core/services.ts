@@ -163,7 +163,6 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     tokens,
     tokenCheck,
     issuer,
-    policies,
     expiration,
     wrapper,
     lockout,

@@ -6,8 +6,8 @@ import { setUpFuzzTarget } from './helpers/fuzz-setup.js';
 import type { FuzzFixture } from './helpers/fuzz-setup.js';
 import { inPool } from './helpers/pool.js';
 import { Prng, fuzzSeed } from './helpers/prng.js';
-import { leakIn, startTresor } from './helpers/tresor-process.js';
-import type { ApiResponse, TresorProcess } from './helpers/tresor-process.js';
+import { leakIn, startTresor } from '../helpers/tresor-process.js';
+import type { ApiResponse, TresorProcess } from '../helpers/tresor-process.js';
 
 const REQUESTS = 3_200;
 const CONNECTIONS = 8;

@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closingProbe, head, rawExchange } from './helpers/raw-http.js';
-import type { RawExchange } from './helpers/raw-http.js';
-import { startTresor, tokenWithPolicy } from './helpers/tresor-process.js';
-import type { TresorProcess } from './helpers/tresor-process.js';
+import { closingProbe, head, rawExchange } from '../helpers/raw-http.js';
+import type { RawExchange } from '../helpers/raw-http.js';
+import { startTresor, tokenWithPolicy } from '../helpers/tresor-process.js';
+import type { TresorProcess } from '../helpers/tresor-process.js';
 
 /**
  * The connection-level LIST rewriter (src/http/list-method-shim.ts) attacked with raw bytes: LIST

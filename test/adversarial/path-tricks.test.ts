@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { inPool } from './helpers/pool.js';
-import { clientToken, leakIn, startTresor, tokenWithPolicy } from './helpers/tresor-process.js';
-import type { ApiResponse, TresorProcess } from './helpers/tresor-process.js';
+import { clientToken, leakIn, startTresor, tokenWithPolicy } from '../helpers/tresor-process.js';
+import type { ApiResponse, TresorProcess } from '../helpers/tresor-process.js';
 
 /** Ways to write "go up one segment". */
 const UP = [

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientToken, startTresor, tokenWithPolicy } from './helpers/tresor-process.js';
-import type { ApiResponse, TresorProcess } from './helpers/tresor-process.js';
+import { clientToken, startTresor, tokenWithPolicy } from '../helpers/tresor-process.js';
+import type { ApiResponse, TresorProcess } from '../helpers/tresor-process.js';
 
 /** How many answers had each status, e.g. { 200: 3, 403: 27 }. */
 function histogram(rs: readonly ApiResponse[]): Record<number, number> {

@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closingProbe, head, rawExchange } from './helpers/raw-http.js';
-import type { RawExchange } from './helpers/raw-http.js';
-import { startTresor } from './helpers/tresor-process.js';
-import type { TresorProcess } from './helpers/tresor-process.js';
+import { closingProbe, head, rawExchange } from '../helpers/raw-http.js';
+import type { RawExchange } from '../helpers/raw-http.js';
+import { startTresor } from '../helpers/tresor-process.js';
+import type { TresorProcess } from '../helpers/tresor-process.js';
 
 /**
  * Hand-written request bytes on a raw TCP socket: request targets a proxy would honour, and framing

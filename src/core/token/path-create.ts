@@ -53,7 +53,8 @@ export function createPaths(d: TokenBackendDeps): PathSpec[] {
     const role = mode === 'role' ? await readRole(d, f.string('role_name')) : undefined;
     if (mode === 'role' && role === undefined) throw new InvalidRequestError(`unknown role ${f.string('role_name')}`);
     // A role's token_period applies to every caller; a period in the request needs root, role or not.
-    if (f.has('period') && f.duration('period') !== 0 && !isRoot) throw new InvalidRequestError('root or sudo privileges required to create periodic token');
+    const period = f.duration('period');
+    if (period !== 0 && !isRoot) throw new InvalidRequestError('root or sudo privileges required to create periodic token');
 
     const policies = childPolicies({
       parent: caller.policies,
@@ -77,7 +78,7 @@ export function createPaths(d: TokenBackendDeps): PathSpec[] {
       numUses: f.has('num_uses') ? f.int('num_uses') : (role?.token_num_uses ?? 0),
       ttl: f.has('ttl') ? f.duration('ttl') : f.has('lease') ? f.duration('lease') : (role?.token_ttl ?? 0),
       explicitMaxTtl: f.has('explicit_max_ttl') ? f.duration('explicit_max_ttl') : (role?.token_explicit_max_ttl ?? 0),
-      period: f.duration('period') !== 0 ? f.duration('period') : (role?.token_period ?? 0),
+      period: period !== 0 ? period : (role?.token_period ?? 0),
       renewable: f.bool('renewable') && role?.renewable !== false,
       path,
       defaultTtl: ttls.defaultLeaseTtl,

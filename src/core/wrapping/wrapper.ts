@@ -1,7 +1,6 @@
 import type { Storage } from '../../logical/types.js';
 import { InvalidRequestError } from '../../helper/errors.js';
 import { uuid } from '../../helper/random.js';
-import { KeyedMutex } from '../../helper/keyed-mutex.js';
 import type { TokenStore } from '../token/token-store.js';
 import type { TokenIssuer } from '../token/token-issuer.js';
 import type { HandledResponse } from '../request-handler.js';
@@ -20,15 +19,13 @@ const INVALID = 'wrapping token is not valid or does not exist';
  * Response wrapping: the would-be response is stored for a new single-use, orphan token carrying
  * only the `response-wrapping` policy; unwrapping returns it verbatim and revokes the token.
  *
- * Single use is atomic: unwrap and rewrap run under a lock per wrapping token, and inside it spend
- * the token's one use through the token store (which any other use of the token also goes
- * through) before anything is returned. Of any number of concurrent unwraps and rewraps of one
- * token exactly one gets the response. Only the active node serves these (standbys forward), so
- * an in-process lock holds on every storage.
+ * Single use is atomic: unwrap and rewrap spend the token's one use through the token store
+ * (TokenStore.use, under its lock per token, which any other use of the token also goes through)
+ * before anything is returned. Of any number of concurrent unwraps and rewraps of one token exactly
+ * one gets the response. Only the active node serves these (standbys forward), so the in-process
+ * lock holds on every storage.
  */
 export class Wrapper {
-  private readonly locks = new KeyedMutex();
-
   constructor(
     private readonly storage: Storage, // sys/wrapping/ view
     private readonly tokens: TokenStore,
@@ -97,21 +94,18 @@ export class Wrapper {
 
   /**
    * Spends the single use of a wrapping token, then hands its document to `then`; the token is
-   * revoked whatever `then` does. Serialised per token; the use is counted by the token store,
-   * so a token already spent (here, or by a request that presented it) is refused.
+   * revoked whatever `then` does. The use is counted by the token store, so a token already spent
+   * (by a concurrent unwrap or rewrap, or by a request that presented it) is refused.
    */
-  private consume<T>(token: string, then: (wrapped: Wrapped) => Promise<T>): Promise<T> {
-    if (token === '') return Promise.reject(new InvalidRequestError(INVALID));
-    return this.locks.run(this.tokens.saltedId(token), async () => {
-      const { wrapped } = await this.load(token);
-      const use = await this.tokens.use(token);
-      if (use?.last !== true) throw new InvalidRequestError(INVALID);
-      try {
-        return await then(wrapped);
-      } finally {
-        await this.tokens.revokeTree(token);
-      }
-    });
+  private async consume<T>(token: string, then: (wrapped: Wrapped) => Promise<T>): Promise<T> {
+    const { wrapped } = await this.load(token);
+    const use = await this.tokens.use(token);
+    if (use?.last !== true) throw new InvalidRequestError(INVALID);
+    try {
+      return await then(wrapped);
+    } finally {
+      await this.tokens.revokeTree(token);
+    }
   }
 
   private async load(token: string): Promise<{ wrapped: Wrapped }> {

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clientToken, tokenWithPolicy } from './tresor-process.js';
-import type { ApiResponse, TresorProcess } from './tresor-process.js';
+import { clientToken, tokenWithPolicy } from '../../helpers/tresor-process.js';
+import type { ApiResponse, TresorProcess } from '../../helpers/tresor-process.js';
 
 /** What the fuzz knows about the server it set up: names to aim at, tokens, and every secret written. */
 export interface FuzzFixture {

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { leakIn, startTresor } from '../../adversarial/helpers/tresor-process.js';
-import type { ApiResponse, TresorProcess } from '../../adversarial/helpers/tresor-process.js';
+import { leakIn, startTresor } from '../../helpers/tresor-process.js';
+import type { ApiResponse, TresorProcess } from '../../helpers/tresor-process.js';
 
 /**
  * Durations from requests are bounded: X-Vault-Wrap-TTL past the max lease TTL is capped to it

@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closingProbe, head, rawExchange } from '../../adversarial/helpers/raw-http.js';
-import type { RawResponse } from '../../adversarial/helpers/raw-http.js';
-import { startTresor, tokenWithPolicy } from '../../adversarial/helpers/tresor-process.js';
-import type { TresorProcess } from '../../adversarial/helpers/tresor-process.js';
+import { closingProbe, head, rawExchange } from '../../helpers/raw-http.js';
+import type { RawResponse } from '../../helpers/raw-http.js';
+import { startTresor, tokenWithPolicy } from '../../helpers/tresor-process.js';
+import type { TresorProcess } from '../../helpers/tresor-process.js';
 import { startHaCluster } from '../../helpers/ha-cluster.js';
 import type { HaCluster } from '../../helpers/ha-cluster.js';
 import { CONSUL_START_TIMEOUT } from '../../helpers/consul.js';

@@ -6,8 +6,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTresor, clientToken } from '../../adversarial/helpers/tresor-process.js';
-import type { ApiResponse, TresorProcess } from '../../adversarial/helpers/tresor-process.js';
+import { startTresor, clientToken } from '../../helpers/tresor-process.js';
+import type { ApiResponse, TresorProcess } from '../../helpers/tresor-process.js';
 import { startSlapd, USERS_DN, GROUPS_DN } from '../../helpers/slapd.js';
 import type { Slapd } from '../../helpers/slapd.js';
 

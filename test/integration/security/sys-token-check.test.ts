@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { startTresor, clientToken } from '../../adversarial/helpers/tresor-process.js';
-import type { TresorProcess } from '../../adversarial/helpers/tresor-process.js';
+import { startTresor, clientToken } from '../../helpers/tresor-process.js';
+import type { TresorProcess } from '../../helpers/tresor-process.js';
 
 /** One request from a chosen loopback source address (the token's bound CIDRs see that address). */
 function fromAddress(port: number, localAddress: string, method: string, path: string, token: string): Promise<number> {

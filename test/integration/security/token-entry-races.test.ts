@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTresor, clientToken } from '../../adversarial/helpers/tresor-process.js';
-import type { TresorProcess } from '../../adversarial/helpers/tresor-process.js';
+import { startTresor, clientToken } from '../../helpers/tresor-process.js';
+import type { TresorProcess } from '../../helpers/tresor-process.js';
 
 /**
  * A token's entry is changed under one lock per token: a revocation racing with uses of the token

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTresor, clientToken } from '../../adversarial/helpers/tresor-process.js';
-import type { ApiResponse, TresorProcess } from '../../adversarial/helpers/tresor-process.js';
+import { startTresor, clientToken } from '../../helpers/tresor-process.js';
+import type { ApiResponse, TresorProcess } from '../../helpers/tresor-process.js';
 
 interface AuthBlock {
   client_token: string;

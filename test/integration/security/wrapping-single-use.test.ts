@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTresor } from '../../adversarial/helpers/tresor-process.js';
-import type { TresorProcess } from '../../adversarial/helpers/tresor-process.js';
+import { startTresor } from '../../helpers/tresor-process.js';
+import type { TresorProcess } from '../../helpers/tresor-process.js';
 import { startHaCluster } from '../../helpers/ha-cluster.js';
 import type { HaCluster } from '../../helpers/ha-cluster.js';
 import { CONSUL_START_TIMEOUT } from '../../helpers/consul.js';

@@ -3,9 +3,9 @@ import { Agent } from 'node:http';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../helpers/free-port.js';
-import { startServerProcess } from '../../helpers/server-process.js';
-import type { ServerProcess } from '../../helpers/server-process.js';
+import { freePort } from './free-port.js';
+import { startServerProcess } from './server-process.js';
+import type { ServerProcess } from './server-process.js';
 
 /** One HTTP answer, body as text and (when it parses) as JSON. */
 export interface ApiResponse {
