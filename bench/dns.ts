@@ -9,10 +9,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import dns2 from 'dns2';
 import { runResolver } from '../dns/main.js';
+import { freePort } from '../src/helper/ports.js';
 import { startConsul } from '../test/helpers/consul.js';
 
 if (process.argv[2] === '--serve') {
@@ -200,17 +200,4 @@ async function waitAnswer(port: number, name: string): Promise<void> {
   } finally {
     socket.close();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        resolve(typeof address === 'object' && address !== null ? address.port : 0);
-      });
-    });
-  });
 }

@@ -1,5 +1,5 @@
 /**
- * Failover timing on a real Consul agent with three real tresor processes (DESIGN.md §4 budget:
+ * Failover timing on a real Consul agent with three real tresor processes (budget:
  * a standby serves writes within 3 s of a hard kill of the active, within 0.5 s of a step-down).
  *   npx tsx bench/failover.ts [kill cycles] [step-downs]
  * For each kill cycle: SIGKILL the active node, then send a kv write to every other node every
@@ -11,6 +11,7 @@
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { waitForRoles } from '../src/cluster/bootstrap.js';
 import { consulBinary } from '../test/helpers/consul.js';
 import { startHaCluster } from '../test/helpers/ha-cluster.js';
 import type { HaCluster, HaNode } from '../test/helpers/ha-cluster.js';
@@ -25,30 +26,10 @@ const STEP_DOWN_COOL_OFF_MS = 5000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function isUp(n: HaNode): boolean {
-  const child = n.process?.child;
-  return child?.exitCode === null && child.signalCode === null;
-}
-
-async function health(n: HaNode): Promise<number> {
-  try {
-    return (await fetch(`${n.addr}/v1/sys/health`, { signal: AbortSignal.timeout(1000) })).status;
-  } catch {
-    return 0;
-  }
-}
-
-/** The node whose health says active, and that every other running node is a standby. */
-async function settled(c: HaCluster, timeoutMs = 30_000): Promise<HaNode> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const codes = await Promise.all(c.nodes.map(async (n) => (isUp(n) ? await health(n) : -1)));
-    const active = c.nodes.filter((_, i) => codes[i] === 200);
-    const others = codes.filter((s) => s !== 200 && s !== -1);
-    if (active.length === 1 && others.every((s) => s === 429)) return active[0]!;
-    if (Date.now() > deadline) throw new Error(`cluster did not settle: health ${codes.join(',')}`);
-    await sleep(50);
-  }
+/** The active node, once one is active and every other one a standby (src/cluster/bootstrap.ts). */
+async function settled(c: HaCluster): Promise<HaNode> {
+  const roles = await waitForRoles(c.nodes);
+  return c.nodes[roles.indexOf('active')]!;
 }
 
 /**

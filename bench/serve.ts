@@ -11,7 +11,10 @@ import { runServer } from '../src/server/run-server.js';
 
 const [storage = 'inmem', port = '8300', token = 'bench-root'] = process.argv.slice(2);
 if (storage === 'inmem') {
-  await runServer({ dev: { rootTokenId: token, listenAddress: `127.0.0.1:${port}`, noStoreToken: true }, logLevel: 'error' });
+  await runServer({
+    dev: { rootTokenId: token, listenAddress: `127.0.0.1:${port}`, noStoreToken: true },
+    logLevel: 'error',
+  });
 } else {
   const dir = await mkdtemp(join(tmpdir(), 'tresor-bench-'));
   const file = join(dir, 'config.hcl');

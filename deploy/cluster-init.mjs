@@ -27,7 +27,10 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function call(addr, method, path, { body, token } = {}) {
   const res = await fetch(`${addr}/v1/${path}`, {
     method,
-    headers: { ...(token ? { 'X-Vault-Token': token } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { 'X-Vault-Token': token } : {}),
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+    },
     ...(body ? { body: JSON.stringify(body) } : {}),
     signal: AbortSignal.timeout(10_000),
   });
@@ -37,7 +40,10 @@ async function call(addr, method, path, { body, token } = {}) {
 
 async function must(addr, method, path, options) {
   const answer = await call(addr, method, path, options);
-  if (answer.status >= 300) throw new Error(`${method} ${path} on ${addr}: ${answer.status} ${JSON.stringify(answer.body.errors ?? [])}`);
+  if (answer.status >= 300)
+    throw new Error(
+      `${method} ${path} on ${addr}: ${answer.status} ${JSON.stringify(answer.body.errors ?? [])}`,
+    );
   return answer.body;
 }
 
@@ -67,9 +73,12 @@ async function keys() {
   const { initialized } = await must(first, 'GET', 'sys/init');
   if (!initialized) {
     log(`initialising through ${first} (${SHARES} key shares, threshold ${THRESHOLD})`);
-    const init = await must(first, 'PUT', 'sys/init', { body: { secret_shares: SHARES, secret_threshold: THRESHOLD } });
+    const init = await must(first, 'PUT', 'sys/init', {
+      body: { secret_shares: SHARES, secret_threshold: THRESHOLD },
+    });
     const file = {
-      WARNING: 'DEVELOPMENT ONLY: unseal keys and root token of the docker-compose demo cluster. Never store unseal keys next to a real cluster.',
+      WARNING:
+        'DEVELOPMENT ONLY: unseal keys and root token of the docker-compose demo cluster. Never store unseal keys next to a real cluster.',
       unseal_keys_b64: init.keys_base64,
       unseal_keys_hex: init.keys,
       unseal_shares: SHARES,
@@ -83,12 +92,18 @@ async function keys() {
   try {
     return JSON.parse(await readFile(keysFile, 'utf8'));
   } catch {
-    throw new Error(`the cluster is initialised but ${keysFile} is missing: unseal the nodes by hand (tresor operator unseal)`);
+    throw new Error(
+      `the cluster is initialised but ${keysFile} is missing: unseal the nodes by hand (tresor operator unseal)`,
+    );
   }
 }
 
 async function main() {
-  for (const addr of nodes) await waitFor(`${addr} to answer`, async () => (await call(addr, 'GET', 'sys/seal-status')).status === 200);
+  for (const addr of nodes)
+    await waitFor(
+      `${addr} to answer`,
+      async () => (await call(addr, 'GET', 'sys/seal-status')).status === 200,
+    );
   const file = await keys();
   for (const addr of nodes) {
     for (const key of file.unseal_keys_b64.slice(0, THRESHOLD)) {
@@ -105,10 +120,16 @@ async function main() {
   log(`${active} is active`);
   const mounts = await must(active, 'GET', 'sys/mounts', { token });
   if (!('secret/' in (mounts.data ?? mounts))) {
-    await must(active, 'POST', 'sys/mounts/secret', { token, body: { type: 'kv', options: { version: '2' } } });
+    await must(active, 'POST', 'sys/mounts/secret', {
+      token,
+      body: { type: 'kv', options: { version: '2' } },
+    });
   }
   if ((await call(active, 'GET', 'secret/data/demo', { token })).status === 404) {
-    await must(active, 'POST', 'secret/data/demo', { token, body: { data: { message: 'hello from tresor' } } });
+    await must(active, 'POST', 'secret/data/demo', {
+      token,
+      body: { data: { message: 'hello from tresor' } },
+    });
   }
   await must(active, 'PUT', 'sys/policies/acl/demo-read', {
     token,
@@ -121,7 +142,10 @@ async function main() {
     // first run
   }
   // The demo token has no default policy (so no lookup-self): check it by what it is for.
-  if (demoToken === '' || (await call(active, 'GET', 'secret/data/demo', { token: demoToken })).status !== 200) {
+  if (
+    demoToken === '' ||
+    (await call(active, 'GET', 'secret/data/demo', { token: demoToken })).status !== 200
+  ) {
     const created = await must(active, 'POST', 'auth/token/create-orphan', {
       token,
       body: { policies: ['demo-read'], no_default_policy: true, ttl: '720h', display_name: 'demo-client' },

@@ -5,8 +5,8 @@
 #   1. waits for the server to have a leader;
 #   2. bootstraps the ACL system once, keeping the management token in $BOOTSTRAP_DIR (a volume
 #      only this job mounts);
-#   3. creates or updates the policies `tresor` (consul/tresor-policy.hcl), `tresor-dns`
-#      (consul/dns-policy.hcl) and `consul-agent` (the agent's own node), and one token each;
+#   3. creates or updates the policies `tresor` (consul/deploy/tresor-policy.hcl), `tresor-dns`
+#      (consul/deploy/dns-policy.hcl) and `consul-agent` (the agent's own node), and one token each;
 #   4. sets the agent token (kept across restarts: acl.enable_token_persistence);
 #   5. writes tresor.token and dns.token to $TOKEN_DIR, owned by $TOKEN_UID (the tresor image's
 #      `node` user), mode 0400.

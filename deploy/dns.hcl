@@ -2,7 +2,7 @@
 #
 # It answers the consul. domain from a live view of Consul (active.vault.consul follows the HA
 # lock) and forwards every other name to Docker's embedded DNS server. The Consul token comes
-# from CONSUL_HTTP_TOKEN (read from CONSUL_HTTP_TOKEN_FILE; policy consul/dns-policy.hcl).
+# from CONSUL_HTTP_TOKEN (read from CONSUL_HTTP_TOKEN_FILE; policy consul/deploy/dns-policy.hcl).
 
 consul {
   address = "consul:8500"

@@ -1,7 +1,7 @@
 # tresor2 of docker-compose.yml (mounted at /etc/tresor/tresor.hcl).
 #
 # The Consul token comes from CONSUL_HTTP_TOKEN, which the image's entrypoint reads from
-# CONSUL_HTTP_TOKEN_FILE (written by deploy/consul-acl-init.sh, policy consul/tresor-policy.hcl).
+# CONSUL_HTTP_TOKEN_FILE (written by deploy/consul-acl-init.sh, policy consul/deploy/tresor-policy.hcl).
 
 storage "consul" {
   address = "consul:8500"

@@ -4,8 +4,8 @@
  * exponentially and carry on, so a watch recovers by itself when Consul comes back or restarts.
  */
 import type { Logger } from '../src/helper/logger.js';
-import type { Indexed } from '../src/physical/consul/catalog.js';
-import { pause } from '../src/physical/consul/watch-key.js';
+import type { Indexed } from '../consul/client/catalog.js';
+import { pause } from '../consul/client/watch-key.js';
 
 /** How a watch waits and backs off. */
 export interface BlockingWatchOptions {

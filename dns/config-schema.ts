@@ -13,6 +13,7 @@ import {
   hostPort,
   logLevel,
   parseHostPort,
+  tlsVersion,
   vaultBoolean,
 } from '../src/config/schema.js';
 
@@ -79,6 +80,7 @@ export const consulSchema = Joi.object({
   tls_cert_file: file(),
   tls_key_file: file(),
   tls_skip_verify: vaultBoolean().default(false),
+  tls_min_version: tlsVersion().default('tls12'),
   /** Longest wait of one blocking query. */
   wait_time: durationMs({ min: 100, max: 600_000 }).default(5000),
 }).default();

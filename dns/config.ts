@@ -21,7 +21,8 @@
  *   }
  *
  * Also: `upstream_timeout` ("2s"), `max_stale` ("15s"), `log_level`, and in `consul`:
- * `wait_time` ("5s"), `tls_ca_file`, `tls_cert_file`, `tls_key_file`, `tls_skip_verify`.
+ * `wait_time` ("5s"), `tls_ca_file`, `tls_cert_file`, `tls_key_file`, `tls_skip_verify`,
+ * `tls_min_version` ("tls12").
  */
 import { readFile } from 'node:fs/promises';
 import {
@@ -35,6 +36,7 @@ import { deepFreeze } from '../src/config/load.js';
 import { consulAddress, hostPort, parseHostPort } from '../src/config/schema.js';
 import { parseHcl } from '../src/helper/hcl.js';
 import type { LogLevel } from '../src/helper/logger.js';
+import type { ConsulConnectionConfig, TlsVersion } from '../src/config/types.js';
 import {
   RESOLVER_BLOCKS,
   VALIDATION_OPTIONS,
@@ -51,18 +53,12 @@ export interface HostPort {
 
 /** The validated, frozen configuration. */
 export interface ResolverConfig {
-  readonly consul: {
-    readonly address: string;
-    readonly scheme: 'http' | 'https';
-    readonly token: string | undefined;
+  /** The connection in the server's own terms (src/config/types.ts), plus what to watch. */
+  readonly consul: ConsulConnectionConfig & {
     /** KV prefix ending in "/". */
     readonly path: string;
     /** Lower case. */
     readonly service: string;
-    readonly tlsCaFile: string | undefined;
-    readonly tlsCertFile: string | undefined;
-    readonly tlsKeyFile: string | undefined;
-    readonly tlsSkipVerify: boolean;
     readonly waitMs: number;
   };
   readonly listener: HostPort;
@@ -147,13 +143,16 @@ export function resolverConfig(
     consul: {
       address: v.consul.address ?? nonEmpty(env.CONSUL_HTTP_ADDR) ?? '127.0.0.1:8500',
       scheme: v.consul.scheme,
-      token: token === '' ? undefined : token,
+      ...(token === undefined || token === '' ? {} : { token }),
+      tls: {
+        ...(v.consul.tls_ca_file === undefined ? {} : { caFile: v.consul.tls_ca_file }),
+        ...(v.consul.tls_cert_file === undefined ? {} : { certFile: v.consul.tls_cert_file }),
+        ...(v.consul.tls_key_file === undefined ? {} : { keyFile: v.consul.tls_key_file }),
+        minVersion: v.consul.tls_min_version,
+        skipVerify: v.consul.tls_skip_verify,
+      },
       path: v.consul.path,
       service: v.consul.service,
-      tlsCaFile: v.consul.tls_ca_file,
-      tlsCertFile: v.consul.tls_cert_file,
-      tlsKeyFile: v.consul.tls_key_file,
-      tlsSkipVerify: v.consul.tls_skip_verify,
       waitMs: v.consul.wait_time,
     },
     listener: mustHostPort(v.listener.address),
@@ -220,6 +219,7 @@ interface Validated {
     tls_cert_file?: string;
     tls_key_file?: string;
     tls_skip_verify: boolean;
+    tls_min_version: TlsVersion;
     wait_time: number;
   };
   listener: { address: string };

@@ -15,9 +15,10 @@
  * configuration or a port it cannot bind ends it with exit code 1 and the reason on stderr.
  */
 import { ConfigError } from '../src/config/errors.js';
-import { FlagError, parseFlags, type FlagGroup } from '../src/cli/flags.js';
+import { FlagError, parseFlags, type FlagGroup } from '../src/helper/go/flags.js';
 import { createLogger, type Logger, type LogLevel } from '../src/helper/logger.js';
-import { ConsulClient } from '../src/physical/consul/client.js';
+import { ConsulClient } from '../consul/client/client.js';
+import { consulClientOptions, lockKeyUnder } from '../consul/contract.js';
 import { loadResolverConfig, resolverConfig, withOverrides, type ResolverConfig } from './config.js';
 import { startHttpEndpoint, type HealthReport } from './http.js';
 import { DnsMetrics } from './metrics.js';
@@ -50,18 +51,10 @@ export async function startResolver(
 ): Promise<RunningResolver> {
   const logger = (options.logger ?? createLogger(config.logLevel)).child({ subsystem: 'dns' });
   const metrics = new DnsMetrics();
-  const client = new ConsulClient({
-    address: config.consul.address,
-    scheme: config.consul.scheme,
-    ...(config.consul.token === undefined ? {} : { token: config.consul.token }),
-    ...(config.consul.tlsCaFile === undefined ? {} : { tlsCaFile: config.consul.tlsCaFile }),
-    ...(config.consul.tlsCertFile === undefined ? {} : { tlsCertFile: config.consul.tlsCertFile }),
-    ...(config.consul.tlsKeyFile === undefined ? {} : { tlsKeyFile: config.consul.tlsKeyFile }),
-    tlsSkipVerify: config.consul.tlsSkipVerify,
-  });
+  const client = new ConsulClient(consulClientOptions(config.consul));
   const view = new ConsulView({
     client,
-    lockKey: `${config.consul.path}core/lock`,
+    lockKey: lockKeyUnder(config.consul.path),
     waitMs: config.consul.waitMs,
     logger,
     onWatchError: (watch) => {

@@ -2,7 +2,7 @@
  * The resolver proper: question + view of Consul + settings → answer. Pure: no I/O, no clock (the
  * caller passes `now`), the same input always gives the same output.
  *
- * Decisions (DESIGN.md §5, user-pains.md item 4):
+ * Decisions (README.md, "DNS: `active.vault.consul`"):
  * - `active.<ha service>` answers only with the instance that holds the tresor lock: the lock key
  *   is held by a session, its advertisement names an api_addr, and the instance registered for
  *   that address is passing. Tags play no part, so a stale `active` tag never answers, and neither

@@ -3,6 +3,7 @@
  * queries and read by the pure resolver. Service and node names are keyed in lower case (DNS names
  * are case-insensitive).
  */
+import type { LeaderAdvertisement } from '../consul/contract.js';
 
 /** An instance's health, aggregated over all its checks as Consul does (worst wins). */
 export type InstanceStatus = 'passing' | 'warning' | 'critical';
@@ -29,13 +30,6 @@ export interface ServiceEntry {
   readonly instances: readonly ServiceInstance[];
 }
 
-/** What a lock holder advertises in the lock key (src/physical/types.ts LeaderAdvertisement). */
-export interface Advertisement {
-  readonly nodeId: string;
-  readonly apiAddr: string;
-  readonly clusterAddr: string;
-}
-
 /** The tresor HA lock key `<path>core/lock`: not yet read, free, or held by a session. */
 export type LockState =
   | { readonly state: 'unknown' }
@@ -44,7 +38,7 @@ export type LockState =
       readonly state: 'held';
       readonly session: string;
       /** undefined when the value is not a tresor advertisement (then no instance is the holder). */
-      readonly advertisement: Advertisement | undefined;
+      readonly advertisement: LeaderAdvertisement | undefined;
     };
 
 /** One consistent picture of Consul at a point in time. */

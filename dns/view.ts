@@ -5,10 +5,10 @@
  * Consul; a change reaches the snapshot as soon as the blocking query returns.
  */
 import type { Logger } from '../src/helper/logger.js';
-import { ConsulCatalog, type CatalogNode, type ServiceHealthEntry } from '../src/physical/consul/catalog.js';
-import type { ConsulClient, KvPair } from '../src/physical/consul/client.js';
+import { ConsulCatalog, type CatalogNode, type ServiceHealthEntry } from '../consul/client/catalog.js';
+import type { ConsulClient, KvPair } from '../consul/client/client.js';
 import { startBlockingWatch, type BlockingWatch } from './blocking-watch.js';
-import { parseAdvertisement } from './lock-holder.js';
+import { decodeAdvertisement } from '../consul/contract.js';
 import type { InstanceStatus, LockState, ServiceEntry, ServiceInstance, ViewSnapshot } from './view-types.js';
 
 /** How the view reaches Consul and paces its watches. */
@@ -185,7 +185,7 @@ export class ConsulView {
     this.lock =
       pair?.session === undefined
         ? { state: 'free' }
-        : { state: 'held', session: pair.session, advertisement: parseAdvertisement(pair.value) };
+        : { state: 'held', session: pair.session, advertisement: decodeAdvertisement(pair.value) };
     if (this.lock.state === 'held' && this.lock.advertisement === undefined)
       this.options.logger?.warn(
         { key: this.options.lockKey },

@@ -5,7 +5,7 @@
  * command).
  */
 import { runCli } from './cli/cli.js';
-import { processIo } from './cli/io.js';
+import { processIo } from './cli/output/io.js';
 
 function flushAndExit(code: number): void {
   let pending = 2;

@@ -4,12 +4,13 @@
  * get"), `-h`/`-help`/`--help` print help (stderr, exit 0), an unknown command prints the usage
  * (stderr, exit 127) and a group without a subcommand prints its help (exit 1).
  */
+import { parseGoBool } from '../helper/go/parse-bool.js';
+import type { TokenHelper } from './client/token-helper.js';
 import { type Command, type CommandContext, PROGRAM, RUN_RESULT_HELP } from './command.js';
-import { COMMANDS } from './commands.js';
-import { flagsHelp } from './flags.js';
-import { FORMATS } from './format.js';
-import { type CliIo, Ui } from './io.js';
-import type { TokenHelper } from './token-helper.js';
+import { COMMANDS } from './commands/table.js';
+import { flagsHelp } from './output/flags-help.js';
+import { FORMATS } from './output/format.js';
+import { type CliIo, Ui } from './output/io.js';
 
 /** Options for tests. */
 export interface RunOptions {
@@ -39,13 +40,13 @@ export function scanGlobals(
       if (m[2] === undefined) nextIsFormat = true;
       else format = m[2];
     } else {
-      detailed = m[2] === undefined ? true : ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(m[2]);
+      detailed = m[2] === undefined ? true : parseGoBool(m[2]) === true;
     }
   }
   if (format === '') format = env.VAULT_FORMAT ?? '';
   format = format.toLowerCase();
   if (format === '') format = 'table';
-  detailed ??= ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(env.VAULT_DETAILED ?? '');
+  detailed ??= parseGoBool(env.VAULT_DETAILED ?? '') === true;
   return { format, detailed };
 }
 

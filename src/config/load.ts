@@ -105,6 +105,25 @@ export function devConfig(opts: DevConfigOptions = {}): Readonly<ServerConfig> {
   return deepFreeze(buildConfig([sections], opts.env ?? process.env));
 }
 
+/**
+ * One `storage "consul"` block on its own (Vault's keys, as in a file), validated and normalised
+ * exactly as loadConfig does it; for tools and tests that open a Consul backend directly.
+ */
+export function consulStorageConfig(
+  body: Readonly<Record<string, unknown>>,
+  env: ConfigEnv = process.env,
+): Readonly<ConsulStorageConfig> {
+  const doc = {
+    storage: { consul: body },
+    listener: { tcp: { address: '127.0.0.1:8200', tls_disable: true } },
+  };
+  const { sections, problems } = readSections(doc, 'storage "consul"');
+  if (problems.length > 0) throw new ConfigError(problems);
+  const { storage } = buildConfig([sections], env);
+  if (storage.type !== 'consul') throw new Error('a consul block did not give consul storage');
+  return deepFreeze(storage);
+}
+
 /** Freezes objects and arrays recursively; returns the value. */
 export function deepFreeze<T>(value: T): Readonly<T> {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -131,7 +150,8 @@ function buildConfig(all: readonly ConfigSections[], env: ConfigEnv): ServerConf
   const userLockout: Record<string, UserLockoutConfig> = {};
   for (const s of all) {
     for (const [label, block] of Object.entries(s.userLockout ?? {})) {
-      if (userLockout[label] !== undefined) fail(s.file, `${block.where}: user_lockout "${label}" is already defined; define it once`);
+      if (userLockout[label] !== undefined)
+        fail(s.file, `${block.where}: user_lockout "${label}" is already defined; define it once`);
       const b = block.body;
       userLockout[label] = {
         ...optional('threshold', b.lockout_threshold),

@@ -185,7 +185,9 @@ export function readSections(doc: Body, file: string): ReadResult {
   const userLockout: Record<string, Located<RawUserLockout>> = {};
   for (const block of labelled('user_lockout')) {
     if (!(schema.USER_LOCKOUT_LABELS as readonly string[]).includes(block.label)) {
-      problem(`${block.where}: user_lockout "${block.label}" is not a lockout target; use one of ${schema.USER_LOCKOUT_LABELS.join(', ')}`);
+      problem(
+        `${block.where}: user_lockout "${block.label}" is not a lockout target; use one of ${schema.USER_LOCKOUT_LABELS.join(', ')}`,
+      );
       continue;
     }
     if (userLockout[block.label] !== undefined) {

@@ -76,7 +76,9 @@ export function durationMs(bounds: { min?: number; max?: number } = {}): Joi.Any
     try {
       ms = parseDurationMs(value);
     } catch {
-      throw new Error(`must be a duration such as "250ms", "1.5s" or a number of seconds (got ${JSON.stringify(value)})`);
+      throw new Error(
+        `must be a duration such as "250ms", "1.5s" or a number of seconds (got ${JSON.stringify(value)})`,
+      );
     }
     if (bounds.min !== undefined && ms < bounds.min) throw new Error(`must be at least ${bounds.min}ms`);
     if (bounds.max !== undefined && ms > bounds.max) throw new Error(`must be at most ${bounds.max}ms`);

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../helper/logger.js';
-import type { PhysicalBackend } from '../physical/types.js';
+import type { LeaderAdvertisement, PhysicalBackend } from '../physical/types.js';
+import { isHaBackend } from '../physical/types.js';
 import { InvalidRequestError, SealedError, VaultError } from '../helper/errors.js';
 import { PolicyStore } from './policy/policy-store.js';
-import type { LeaderAdvertisement } from '../physical/types.js';
-import { isHaBackend } from '../physical/types.js';
 import { HaController } from './ha/ha-controller.js';
 import { Mutex } from '../helper/mutex.js';
 import { VAULT_COMPAT_VERSION, BUILD_DATE } from '../version.js';
 import { AesGcmBarrier } from './barrier/aes-gcm-barrier.js';
 import { StorageView } from './barrier/view.js';
+import { STORAGE_KEYS } from './storage-keys.js';
 import { NodeState } from './node-state.js';
 import { ShamirSeal } from './seal/shamir-seal.js';
 import type { InitParams } from './seal/shamir-seal.js';
@@ -42,6 +42,11 @@ export interface CoreOptions {
     readonly advertisement: LeaderAdvertisement;
     /** Milliseconds to wait after a step-down before competing again. */
     readonly stepDownCoolOffMs: number;
+    /**
+     * Something to wait for (bounded by its caller) between giving up active duty and releasing
+     * the lock on a step-down or shutdown: the Consul registration drops the `active` tag first.
+     */
+    readonly beforeLockRelease?: () => Promise<void>;
   };
 }
 
@@ -80,13 +85,12 @@ interface UnsealedServices {
  */
 export class Core {
   readonly state: NodeState;
-  readonly barrier: AesGcmBarrier;
+  private readonly barrier: AesGcmBarrier;
   private readonly seal: ShamirSeal;
   private readonly progress = new UnsealProgress();
   private readonly lifecycle = new Mutex();
   private services: UnsealedServices | undefined;
   private ha: HaController | undefined;
-  private releaseBarrier: (() => Promise<void>) | undefined;
   private readonly log: Logger;
 
   private constructor(
@@ -109,10 +113,6 @@ export class Core {
     return this.opts.physical.type;
   }
 
-  get physical(): PhysicalBackend {
-    return this.opts.physical;
-  }
-
   async initialized(): Promise<boolean> {
     return (await this.seal.config()) !== undefined;
   }
@@ -130,13 +130,20 @@ export class Core {
         await this.barrier.initialize(rootKey);
         await this.barrier.unseal(rootKey);
         const cluster = await loadClusterInfo(this.barrier, this.opts.clusterName);
-        const tokens = await TokenStore.open(new StorageView(this.barrier, 'sys/token/'));
-        const root = await tokens.create({ policies: ['root'], path: 'auth/token/root', displayName: 'root' });
+        const tokens = await TokenStore.open(new StorageView(this.barrier, STORAGE_KEYS.tokens));
+        const root = await tokens.create({
+          policies: ['root'],
+          path: 'auth/token/root',
+          displayName: 'root',
+        });
         this.barrier.seal();
         // The seal config is written last: a crash before this point leaves the node uninitialised.
         const keys = await this.seal.initialize(params, rootKey);
         this.state.transition('sealed', 'initialized');
-        this.log.info({ shares: params.secretShares, threshold: params.secretThreshold, cluster: cluster.name }, 'initialized');
+        this.log.info(
+          { shares: params.secretShares, threshold: params.secretThreshold, cluster: cluster.name },
+          'initialized',
+        );
         return { keys, rootToken: root.id };
       } finally {
         rootKey.fill(0);
@@ -206,7 +213,11 @@ export class Core {
 
   async sealStatus(): Promise<SealStatus> {
     const config = await this.seal.config();
-    return this.sealStatusNow(config?.secret_shares ?? 0, config?.secret_threshold ?? 0, config !== undefined);
+    return this.sealStatusNow(
+      config?.secret_shares ?? 0,
+      config?.secret_threshold ?? 0,
+      config !== undefined,
+    );
   }
 
   /** sys/rotate: a new keyring term; earlier terms keep decrypting. */
@@ -217,6 +228,19 @@ export class Core {
       this.log.info({ term: result.term }, 'barrier key rotated');
       return result;
     });
+  }
+
+  /** sys/key-status: the barrier's active term; throws while sealed. */
+  keyStatus(): { term: number; installTime: string; encryptions: number } {
+    return this.barrier.keyStatus();
+  }
+
+  /**
+   * A key for `purpose` that every unsealed node of this cluster derives alike (see
+   * AesGcmBarrier.deriveKey); undefined while this node is sealed.
+   */
+  deriveClusterKey(purpose: string): Buffer | undefined {
+    return this.barrier.sealed ? undefined : this.barrier.deriveKey(purpose);
   }
 
   /** Resolves a client token to its entry (undefined: unknown or expired). */
@@ -231,8 +255,8 @@ export class Core {
    * the barrier; it cannot write them, so the check refuses limited-use tokens.
    */
   private async standbyTokenCheck(): Promise<{ tokens: TokenStore; check: TokenCheck }> {
-    const tokens = await TokenStore.open(new StorageView(this.barrier, 'sys/token/'));
-    const policies = new PolicyStore(new StorageView(this.barrier, 'sys/policy/'));
+    const tokens = await TokenStore.open(new StorageView(this.barrier, STORAGE_KEYS.tokens));
+    const policies = new PolicyStore(new StorageView(this.barrier, STORAGE_KEYS.policies));
     return { tokens, check: new TokenCheck({ tokens, policies, logger: this.log, readOnly: true }) };
   }
 
@@ -244,9 +268,21 @@ export class Core {
    * step-down this node could no longer revoke it. A standby (sys/seal is node-local) reads the
    * stores and refuses limited-use tokens, whose use it cannot count.
    */
-  async authorizeSudo(req: { token: string; path: string; operation: 'read' | 'update'; remoteAddress: string; needsSudo?: boolean }): Promise<void> {
+  async authorizeSudo(req: {
+    token: string;
+    path: string;
+    operation: 'read' | 'update';
+    remoteAddress: string;
+    needsSudo?: boolean;
+  }): Promise<void> {
     if (!this.state.unsealed) throw new SealedError();
-    const check = { token: req.token, path: req.path, operation: req.operation, remoteAddress: req.remoteAddress, needsSudo: req.needsSudo ?? true };
+    const check = {
+      token: req.token,
+      path: req.path,
+      operation: req.operation,
+      remoteAddress: req.remoteAddress,
+      needsSudo: req.needsSudo ?? true,
+    };
     const active = this.services?.services;
     if (active !== undefined) {
       const grant = await active.tokenCheck.authorize(check);
@@ -270,20 +306,11 @@ export class Core {
   /** HA facts for sys/leader and forwarding; undefined when HA is off. */
   get haStatus(): { leader: LeaderAdvertisement | undefined; isSelf: boolean } | undefined {
     if (this.opts.ha === undefined) return undefined;
-    const leader = this.ha?.leader;
-    return { leader, isSelf: this.state.state === 'active' };
+    return { leader: this.state.leader, isSelf: this.state.role === 'active' };
   }
 
   get haEnabled(): boolean {
     return this.opts.ha !== undefined;
-  }
-
-  /**
-   * Something to wait for (bounded by its caller) between giving up active duty and releasing the
-   * lock on a step-down or shutdown — the Consul registration uses it to drop the `active` tag first.
-   */
-  setLockReleaseBarrier(barrier: () => Promise<void>): void {
-    this.releaseBarrier = barrier;
   }
 
   /** sys/step-down: give the lock up; resolves once this node is a standby. */
@@ -303,7 +330,8 @@ export class Core {
 
   private requireActive(): Services {
     const s = this.requireServices().services;
-    if (s === undefined) throw new VaultError(503, 'local node not active but active cluster node not found', true);
+    if (s === undefined)
+      throw new VaultError(503, 'local node not active but active cluster node not found', true);
     return s;
   }
 
@@ -324,7 +352,7 @@ export class Core {
     const unsealed = this.requireServices();
     const started = Date.now();
     await this.barrier.reloadKeyring();
-    (this.opts.physical as { purge?: () => void }).purge?.();
+    this.opts.physical.purge?.();
     unsealed.services = await this.buildActive();
     this.state.transition('active', 'holds the HA lock');
     this.log.info({ ms: Date.now() - started }, 'promoted to active');
@@ -359,10 +387,13 @@ export class Core {
       hooks: {
         promote: () => this.promote(),
         demote: (reason, steppingDown) => this.demote(reason, steppingDown),
-        beforeRelease: () => this.releaseBarrier?.() ?? Promise.resolve(),
+        beforeRelease: () => ha.beforeLockRelease?.() ?? Promise.resolve(),
       },
       logger: this.log.child({ subsystem: 'ha' }),
       stepDownCoolOffMs: ha.stepDownCoolOffMs,
+      publishLeader: (leader) => {
+        this.state.publishLeader(leader);
+      },
     });
     this.ha.start();
     this.log.info({ cluster: cluster.name }, 'unsealed as standby');

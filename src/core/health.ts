@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '../helper/errors.js';
-import type { NodeStateName } from './node-state.js';
+import { roleOf, type NodeStateName } from './node-state.js';
 
 export interface HealthInput {
   readonly initialized: boolean;
@@ -22,9 +22,11 @@ function intParam(query: HealthInput['query'], name: string, fallback: number): 
   const raw = query[name];
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (value === undefined || value === '') return fallback;
-  if (!/^\d+$/.test(value)) throw new InvalidRequestError(`bad code value: ${name} must be an integer status code, got "${value}"`);
+  if (!/^\d+$/.test(value))
+    throw new InvalidRequestError(`bad code value: ${name} must be an integer status code, got "${value}"`);
   const n = Number.parseInt(value, 10);
-  if (n < 100 || n > 599) throw new InvalidRequestError(`bad code value: ${name} must be between 100 and 599`);
+  if (n < 100 || n > 599)
+    throw new InvalidRequestError(`bad code value: ${name} must be between 100 and 599`);
   return n;
 }
 
@@ -44,7 +46,10 @@ function boolParam(query: HealthInput['query'], name: string): boolean {
  * overridable by a query parameter; `standbyok` makes a standby answer with the active code.
  */
 export function healthStatusCode(input: HealthInput): number {
-  const codes = Object.fromEntries(CODE_PARAMS.map((p) => [p, 0])) as Record<(typeof CODE_PARAMS)[number], number>;
+  const codes = Object.fromEntries(CODE_PARAMS.map((p) => [p, 0])) as Record<
+    (typeof CODE_PARAMS)[number],
+    number
+  >;
   codes.activecode = intParam(input.query, 'activecode', 200);
   codes.standbycode = intParam(input.query, 'standbycode', 429);
   codes.drsecondarycode = intParam(input.query, 'drsecondarycode', 472);
@@ -57,6 +62,6 @@ export function healthStatusCode(input: HealthInput): number {
   boolParam(input.query, 'perfstandbyok');
   if (!input.initialized || input.state === 'uninitialized') return codes.uninitcode;
   if (input.state === 'sealed') return codes.sealedcode;
-  if (input.state === 'standby' || input.state === 'stepping-down') return standbyOk ? codes.activecode : codes.standbycode;
+  if (roleOf(input.state) === 'standby') return standbyOk ? codes.activecode : codes.standbycode;
   return codes.activecode;
 }

@@ -1,10 +1,28 @@
 import { EventEmitter } from 'node:events';
+import type { LeaderAdvertisement } from '../physical/types.js';
 
 /**
  * The one state of a node, from which health codes, service tags, the DNS answer, forwarding and
  * metrics are all derived. A node without HA goes straight from sealed to active.
  */
 export type NodeStateName = 'uninitialized' | 'sealed' | 'standby' | 'active' | 'stepping-down';
+
+/** What a node is to clients: serving (active), forwarding to the active (standby), or neither. */
+export type NodeRole = 'active' | 'standby' | 'none';
+
+/** The role of a state; a node stepping down already forwards like a standby. */
+export function roleOf(state: NodeStateName): NodeRole {
+  switch (state) {
+    case 'active':
+      return 'active';
+    case 'standby':
+    case 'stepping-down':
+      return 'standby';
+    case 'sealed':
+    case 'uninitialized':
+      return 'none';
+  }
+}
 
 export interface NodeStateSnapshot {
   readonly state: NodeStateName;
@@ -23,8 +41,12 @@ const ALLOWED: Record<NodeStateName, readonly NodeStateName[]> = {
   'stepping-down': ['standby', 'sealed'],
 };
 
-export class NodeState extends EventEmitter<{ change: [NodeStateSnapshot, NodeStateSnapshot] }> {
+export class NodeState extends EventEmitter<{
+  change: [NodeStateSnapshot, NodeStateSnapshot];
+  leader: [LeaderAdvertisement | undefined];
+}> {
   private current: NodeStateSnapshot;
+  private publishedLeader: LeaderAdvertisement | undefined;
 
   constructor(initial: NodeStateName) {
     super();
@@ -39,6 +61,30 @@ export class NodeState extends EventEmitter<{ change: [NodeStateSnapshot, NodeSt
     return this.current.state;
   }
 
+  get role(): NodeRole {
+    return roleOf(this.current.state);
+  }
+
+  /**
+   * The active node as published by HA: another node as soon as the lock names it, this node only
+   * once its promotion has finished (so nothing names a node that would still answer 503).
+   * Undefined without HA, or while no node is known to hold the lock.
+   */
+  get leader(): LeaderAdvertisement | undefined {
+    return this.publishedLeader;
+  }
+
+  /** Sets the published leader (HA only); emits `leader` when it changes. */
+  publishLeader(leader: LeaderAdvertisement | undefined): void {
+    const same =
+      leader?.nodeId === this.publishedLeader?.nodeId &&
+      leader?.apiAddr === this.publishedLeader?.apiAddr &&
+      leader?.clusterAddr === this.publishedLeader?.clusterAddr;
+    if (same) return;
+    this.publishedLeader = leader;
+    this.emit('leader', leader);
+  }
+
   get unsealed(): boolean {
     return this.current.state !== 'uninitialized' && this.current.state !== 'sealed';
   }
@@ -47,7 +93,8 @@ export class NodeState extends EventEmitter<{ change: [NodeStateSnapshot, NodeSt
   transition(next: NodeStateName, reason = ''): void {
     const prev = this.current;
     if (prev.state === next) return;
-    if (!ALLOWED[prev.state].includes(next)) throw new Error(`illegal node state transition ${prev.state} → ${next}`);
+    if (!ALLOWED[prev.state].includes(next))
+      throw new Error(`illegal node state transition ${prev.state} → ${next}`);
     this.current = {
       state: next,
       reason,

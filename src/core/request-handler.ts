@@ -1,6 +1,11 @@
-import type { LogicalBackend, LogicalRequest, LogicalResponse, Operation } from '../logical/types.js';
+import type { LogicalBackend, LogicalRequest, LogicalResponse } from '../logical/types.js';
 import type { Logger } from '../helper/logger.js';
-import { InvalidRequestError, LoginFailedError, PermissionDeniedError, SealedError, UnsupportedPathError } from '../helper/errors.js';
+import {
+  LoginFailedError,
+  PermissionDeniedError,
+  SealedError,
+  UnsupportedPathError,
+} from '../helper/errors.js';
 import type { UserLockout } from './lockout/user-lockout.js';
 import { lockoutSettings } from './lockout/settings.js';
 import type { LockoutDefaults } from './lockout/settings.js';
@@ -8,42 +13,24 @@ import { LOCKOUT_TYPES } from './lockout/user-lockout.js';
 import type { MountEntry } from './routing/mount-entry.js';
 import { uuid } from '../helper/random.js';
 import type { NodeState } from './node-state.js';
-import type { Router } from './routing/router.js';
+import type { Route, Router } from './routing/router.js';
 import type { TokenStore } from './token/token-store.js';
 import type { TokenIssuer } from './token/token-issuer.js';
 import type { TokenEntry } from './token/token-entry.js';
-import { nowSeconds } from './token/token-entry.js';
-import { authBlock } from './token/auth-block.js';
 import type { ExpirationManager } from './expiration/expiration-manager.js';
 import type { Wrapper } from './wrapping/wrapper.js';
 import { assertCleanRequestPath, matchesSpecialPath } from './special-paths.js';
-import { computeTtl } from './token/ttl.js';
 import { KeyedMutex } from '../helper/keyed-mutex.js';
 import type { TokenCheck } from './token-check.js';
+import type { CoreResponse, HandledResponse, IncomingRequest } from './request-handler-types.js';
+import type { ObservedRequest, RequestObserver } from './request-handler-observers.js';
+import { RequestObservers } from './request-handler-observers.js';
+import type { Answered } from './request-handler-results.js';
+import { handledFrom, issueToken, registerLease } from './request-handler-results.js';
+import { wrapResponse } from './request-handler-wrap.js';
 
-/** A request as the HTTP layer hands it over. */
-export interface IncomingRequest {
-  readonly operation: Operation;
-  /** Without /v1/; list requests end in "/". */
-  readonly path: string;
-  readonly data: Record<string, unknown>;
-  readonly clientToken: string;
-  readonly remoteAddress: string;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly wrapTtl?: number;
-  readonly peerCertificates?: readonly Buffer[];
-}
-
-/** The handled result, ready for the HTTP envelope. */
-export interface HandledResponse {
-  readonly response: LogicalResponse | undefined;
-  readonly auth: Record<string, unknown> | null;
-  readonly leaseId: string;
-  readonly leaseDuration: number;
-  readonly renewable: boolean;
-  readonly wrapInfo: Record<string, unknown> | null;
-  readonly warnings: string[];
-}
+export type { CoreResponse, HandledResponse, IncomingRequest } from './request-handler-types.js';
+export type { ObservedOutcome, ObservedRequest, RequestObserver } from './request-handler-observers.js';
 
 export interface RequestHandlerDeps {
   readonly state: NodeState;
@@ -59,25 +46,91 @@ export interface RequestHandlerDeps {
   readonly logger: Logger;
 }
 
+/** Stage "route": the node serves, the path is clean, and a mount serves it. */
+interface Routed {
+  readonly route: Route;
+  readonly relative: string;
+  readonly unauthenticated: boolean;
+}
+
+/** Stage "token check" passed: the request as its backend will see it. */
+interface Authorised extends Routed {
+  readonly logical: LogicalRequest;
+  readonly entry: TokenEntry | undefined;
+  readonly lastUse: boolean;
+}
+
 /**
- * The request pipeline: state check → route → token (and its use count) → existence check →
- * ACL → engine → token issue / lease registration → response wrapping.
+ * The request pipeline, in named stages run in this order by `handle()`:
+ *
+ *   route → token check → observe request → engine (with lockout for logins) → token issue →
+ *   lease registration → wrap → observe response
+ *
+ * and the HTTP layer renders the result (src/http/logical-handler.ts). Audit and metrics watch
+ * it through `observe()` (src/core/request-handler-observers.ts), without changes here.
  */
 export class RequestHandler {
   /** Serialises the logins of one identity (per auth mount) while lockout applies. */
   private readonly loginLocks = new KeyedMutex();
+  private readonly observers: RequestObservers;
 
-  constructor(private readonly d: RequestHandlerDeps) {}
+  constructor(private readonly d: RequestHandlerDeps) {
+    this.observers = new RequestObservers(d.logger);
+  }
+
+  /** Registers an observer of every routed and authorised request; the returned function removes it. */
+  observe(observer: RequestObserver): () => void {
+    return this.observers.add(observer);
+  }
 
   async handle(req: IncomingRequest): Promise<HandledResponse> {
+    const routed = this.route(req);
+    const call = await this.checkToken(req, routed);
+    const observed = observedRequest(req, call);
+    await this.observers.request(observed);
+    try {
+      const response = await this.engine(req, call);
+      const answered: Answered = {
+        req,
+        mountPrefix: call.route.prefix,
+        mountAccessor: call.route.entry.table === 'auth' ? call.route.entry.accessor : undefined,
+        authenticated: call.entry !== undefined,
+        lastUse: call.lastUse,
+        response,
+      };
+      let handled = handledFrom(response);
+      handled = await issueToken(this.d, answered, handled);
+      handled = await registerLease(this.d, answered, handled);
+      handled = await wrapResponse(this.d.wrapper, req, handled);
+      await this.observers.response(observed, { response: handled });
+      return handled;
+    } catch (error) {
+      await this.observers.response(observed, { error });
+      throw error;
+    }
+  }
+
+  /** Stage "route". */
+  private route(req: IncomingRequest): Routed {
     if (!this.d.state.unsealed) throw new SealedError();
     assertCleanRequestPath(req.path);
     const match = this.d.router.match(req.path);
     if (match === undefined) throw new UnsupportedPathError(req.path);
     const { route, relative } = match;
-    const special = route.backend.specialPaths;
-    const unauthenticated = matchesSpecialPath(special?.unauthenticated, relative);
+    return {
+      route,
+      relative,
+      unauthenticated: matchesSpecialPath(route.backend.specialPaths?.unauthenticated, relative),
+    };
+  }
 
+  /**
+   * Stage "token check": lookup, bound CIDRs, existence check, ACL and one use counted (token-check.ts).
+   * Unauthenticated paths (logins, wrapping lookup) ignore a missing or stale token.
+   */
+  private async checkToken(req: IncomingRequest, routed: Routed): Promise<Authorised> {
+    const { route, relative } = routed;
+    const backend = route.backend;
     let entry: TokenEntry | undefined;
     let operation = req.operation;
     let lastUse = false;
@@ -90,27 +143,34 @@ export class RequestHandler {
       clientToken: req.clientToken,
       remoteAddress: req.remoteAddress,
       headers: req.headers,
-      ...(req.peerCertificates === undefined ? {} : { connection: { peerCertificates: req.peerCertificates } }),
+      ...(req.peerCertificates === undefined
+        ? {}
+        : { connection: { peerCertificates: req.peerCertificates } }),
       ...(req.wrapTtl === undefined ? {} : { wrapTtl: req.wrapTtl }),
     };
 
-    // Unauthenticated paths (logins, wrapping lookup) ignore a missing or stale token.
     if (req.clientToken !== '') entry = await this.d.tokens.lookup(req.clientToken);
-    if (!unauthenticated) {
-      const backend = route.backend;
+    if (!routed.unauthenticated) {
       const grant = await this.d.tokenCheck.authorize(
         {
           token: req.clientToken,
           path: req.path,
           operation,
           remoteAddress: req.remoteAddress,
-          needsSudo: matchesSpecialPath(special?.root, relative),
+          needsSudo: matchesSpecialPath(backend.specialPaths?.root, relative),
           data: req.data,
           wrapTtl: req.wrapTtl,
           ...(operation === 'update' && backend.existenceCheck !== undefined
             ? {
                 resolveOperation: async (e: TokenEntry) =>
-                  (await backend.existenceCheck?.({ ...base, operation, path: relative, ...this.tokenFields(e) })) === false ? 'create' : operation,
+                  (await backend.existenceCheck?.({
+                    ...base,
+                    operation,
+                    path: relative,
+                    ...this.tokenFields(e),
+                  })) === false
+                    ? 'create'
+                    : operation,
               }
             : {}),
         },
@@ -120,24 +180,31 @@ export class RequestHandler {
       operation = grant.operation;
       lastUse = grant.lastUse;
     }
-
     const logical: LogicalRequest = {
       ...base,
       operation,
       path: relative,
       ...(entry === undefined ? {} : this.tokenFields(entry)),
     };
-    let response: LogicalResponse | undefined;
+    return { ...routed, logical, entry, lastUse };
+  }
+
+  /**
+   * Stage "engine": the backend answers (logins of methods with lockout one at a time per
+   * identity). A token on its last use is revoked whatever the backend did.
+   */
+  private async engine(req: IncomingRequest, call: Authorised): Promise<CoreResponse | undefined> {
+    const { route, logical } = call;
     try {
       const lockoutId = await this.lockoutIdentity(route.entry, route.backend, logical);
-      response =
-        lockoutId === undefined
-          ? await route.backend.handleRequest(logical)
-          : await this.loginWithLockout(route.entry, route.prefix, lockoutId, () => route.backend.handleRequest(logical));
+      return lockoutId === undefined
+        ? await route.backend.handleRequest(logical)
+        : await this.loginWithLockout(route.entry, route.prefix, lockoutId, () =>
+            route.backend.handleRequest(logical),
+          );
     } finally {
-      if (lastUse) await this.d.tokens.revokeTree(req.clientToken);
+      if (call.lastUse) await this.d.tokens.revokeTree(req.clientToken);
     }
-    return this.finish(req, route.prefix, response, entry, lastUse, route.entry.table === 'auth' ? route.entry.accessor : undefined);
   }
 
   /**
@@ -161,7 +228,10 @@ export class RequestHandler {
       try {
         response = await login();
       } catch (err) {
-        if (err instanceof LoginFailedError && (await this.d.lockout.recordFailure(mount.accessor, identity, settings))) {
+        if (
+          err instanceof LoginFailedError &&
+          (await this.d.lockout.recordFailure(mount.accessor, identity, settings))
+        ) {
           this.d.logger.warn({ mount: prefix }, 'identity locked out after repeated login failures');
         }
         throw err;
@@ -171,98 +241,34 @@ export class RequestHandler {
     });
   }
 
-  private async lockoutIdentity(entry: MountEntry, backend: LogicalBackend, req: LogicalRequest): Promise<string | undefined> {
-    if (entry.table !== 'auth' || !LOCKOUT_TYPES.has(entry.type) || backend.loginIdentifier === undefined) return undefined;
+  private async lockoutIdentity(
+    entry: MountEntry,
+    backend: LogicalBackend,
+    req: LogicalRequest,
+  ): Promise<string | undefined> {
+    if (entry.table !== 'auth' || !LOCKOUT_TYPES.has(entry.type) || backend.loginIdentifier === undefined)
+      return undefined;
     const id = await backend.loginIdentifier(req);
     return id === undefined || id === '' ? undefined : id;
   }
 
   private tokenFields(entry: TokenEntry): Pick<LogicalRequest, 'tokenEntry'> {
-    return { tokenEntry: { accessor: entry.accessor, policies: entry.policies, cubbyholeId: entry.cubbyholeId } };
-  }
-
-  private async finish(
-    req: IncomingRequest,
-    mountPrefix: string,
-    response: LogicalResponse | undefined,
-    caller: TokenEntry | undefined,
-    lastUse: boolean,
-    mountAccessor: string | undefined,
-  ): Promise<HandledResponse> {
-    const warnings = [...(response?.warnings ?? [])];
-    let auth: Record<string, unknown> | null = null;
-    let leaseId = '';
-    let leaseDuration = 0;
-    let renewable = false;
-    const ttls = this.d.mountTtls(mountPrefix);
-
-    if (response?.auth !== undefined) {
-      const a = response.auth;
-      const issued = await this.d.issuer.issue({
-        policies: a.policies,
-        ...(a.noDefaultPolicy === undefined ? {} : { noDefaultPolicy: a.noDefaultPolicy }),
-        meta: a.metadata ?? null,
-        displayName: a.displayName ?? mountPrefix.replace(/^auth\//, '').replace(/\/$/, ''),
-        numUses: a.numUses ?? 0,
-        ttl: a.ttl ?? 0,
-        explicitMaxTtl: a.explicitMaxTtl ?? 0,
-        period: a.period ?? 0,
-        renewable: a.renewable ?? true,
-        path: req.path,
-        defaultTtl: ttls.defaultLeaseTtl,
-        maxTtl: a.maxTtl !== undefined && a.maxTtl > 0 ? Math.min(a.maxTtl, ttls.maxLeaseTtl) : ttls.maxLeaseTtl,
-        ...(a.boundCidrs === undefined ? {} : { boundCidrs: a.boundCidrs }),
-        ...(mountAccessor === undefined ? {} : { authMountAccessor: mountAccessor }),
-        ...(a.internalData === undefined ? {} : { authInternalData: a.internalData }),
-      });
-      warnings.push(...issued.warnings);
-      auth = authBlock(issued.id, issued.entry);
-    }
-
-    if (response?.secret !== undefined) {
-      const s = response.secret;
-      const ttl = computeTtl({ requested: s.ttl, period: 0, explicitMax: s.maxTtl ?? 0, defaultTtl: ttls.defaultLeaseTtl, maxTtl: ttls.maxLeaseTtl });
-      leaseDuration = ttl.ttl;
-      if (s.renewable || s.internalData !== undefined) {
-        if (lastUse) throw new InvalidRequestError('a leased secret cannot be returned on the last use of a limited-use token');
-        const now = nowSeconds();
-        leaseId = this.d.expiration.newLeaseId(req.path);
-        renewable = s.renewable;
-        await this.d.expiration.register({
-          leaseId,
-          kind: 'secret',
-          path: req.path,
-          mountPrefix,
-          tokenSalted: caller === undefined ? '' : this.d.tokens.saltedId(req.clientToken),
-          internalData: s.internalData ?? {},
-          issueTime: now,
-          lastRenewal: 0,
-          expireTime: ttl.ttl === 0 ? 0 : now + ttl.ttl,
-          maxExpireTime: ttl.maxTtl === 0 ? 0 : now + ttl.maxTtl,
-          renewable: s.renewable,
-        });
-      }
-    }
-
-    if (response?.issuedAuth !== undefined) auth = response.issuedAuth;
-    if (response?.lease !== undefined) {
-      leaseId = response.lease.leaseId;
-      leaseDuration = response.lease.ttl;
-      renewable = response.lease.renewable;
-    }
-
-    const handled: HandledResponse = {
-      response,
-      auth,
-      leaseId,
-      leaseDuration,
-      renewable,
-      wrapInfo: response?.wrapInfo ?? null,
-      warnings,
+    return {
+      tokenEntry: { accessor: entry.accessor, policies: entry.policies, cubbyholeId: entry.cubbyholeId },
     };
-    if (req.wrapTtl !== undefined && req.wrapTtl > 0 && response !== undefined && response.raw === undefined) {
-      return this.d.wrapper.wrapHandled(handled, req.wrapTtl, req.path);
-    }
-    return handled;
   }
+}
+
+/** What observers are told about an authorised request. */
+function observedRequest(req: IncomingRequest, call: Authorised): ObservedRequest {
+  const { entry } = call.route;
+  return {
+    id: call.logical.id,
+    request: req,
+    operation: call.logical.operation,
+    mount: { prefix: call.route.prefix, type: entry.type, accessor: entry.accessor, table: entry.table },
+    ...(call.entry === undefined
+      ? {}
+      : { token: { accessor: call.entry.accessor, policies: call.entry.policies } }),
+  };
 }

@@ -1,6 +1,7 @@
 import type { BackendCatalog, BackendFactory, Storage, SystemView } from '../logical/types.js';
 import type { Logger } from '../helper/logger.js';
 import { StorageView } from './barrier/view.js';
+import { STORAGE_KEYS } from './storage-keys.js';
 import { Router } from './routing/router.js';
 import { MountTable } from './routing/mount-table.js';
 import type { NewMount } from './routing/mount-table.js';
@@ -50,8 +51,19 @@ export interface Services {
 
 const DEFAULT_MOUNTS: Record<'mounts' | 'auth', NewMount[]> = {
   mounts: [
-    { table: 'mounts', path: 'cubbyhole/', type: 'cubbyhole', description: 'per-token private secret storage', local: true },
-    { table: 'mounts', path: 'sys/', type: 'system', description: 'system endpoints used for control, policy and debugging' },
+    {
+      table: 'mounts',
+      path: 'cubbyhole/',
+      type: 'cubbyhole',
+      description: 'per-token private secret storage',
+      local: true,
+    },
+    {
+      table: 'mounts',
+      path: 'sys/',
+      type: 'system',
+      description: 'system endpoints used for control, policy and debugging',
+    },
   ],
   auth: [{ table: 'auth', path: 'token/', type: 'token', description: 'token based credentials' }],
 };
@@ -63,7 +75,7 @@ const DEFAULT_MOUNTS: Record<'mounts' | 'auth', NewMount[]> = {
 export async function buildServices(o: ServiceOptions): Promise<Services> {
   const log = o.logger;
   const router = new Router();
-  const tokens = await TokenStore.open(new StorageView(o.barrier, 'sys/token/'));
+  const tokens = await TokenStore.open(new StorageView(o.barrier, STORAGE_KEYS.tokens));
 
   const mountTtls = (prefix: string): { defaultLeaseTtl: number; maxLeaseTtl: number } => {
     const cfg = router.byPrefix(prefix)?.entry.config;
@@ -71,7 +83,11 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     const def = Math.min((cfg?.default_lease_ttl ?? 0) || o.defaultLeaseTtl, max);
     return { defaultLeaseTtl: def, maxLeaseTtl: max };
   };
-  const system: SystemView = { defaultLeaseTtl: o.defaultLeaseTtl, maxLeaseTtl: o.maxLeaseTtl, mountLeaseTtls: mountTtls };
+  const system: SystemView = {
+    defaultLeaseTtl: o.defaultLeaseTtl,
+    maxLeaseTtl: o.maxLeaseTtl,
+    mountLeaseTtls: mountTtls,
+  };
 
   const revoker = async (lease: LeaseEntry): Promise<void> => {
     if (lease.kind === 'token') {
@@ -96,7 +112,11 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
       lease.internalData,
     );
   };
-  const expiration = new ExpirationManager(new StorageView(o.barrier, 'sys/expire/'), revoker, log.child({ subsystem: 'expiration' }));
+  const expiration = new ExpirationManager(
+    new StorageView(o.barrier, STORAGE_KEYS.leases),
+    revoker,
+    log.child({ subsystem: 'expiration' }),
+  );
   const issuer = new TokenIssuer(tokens, expiration);
   tokens.onRevoke(async (salted, entry) => {
     await expiration.revokeByToken(salted);
@@ -105,10 +125,15 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     const cubby = router.byPrefix('cubbyhole/');
     if (cubby !== undefined) await o.catalog.destroyCubbyhole(cubby.storage, entry.cubbyholeId);
   });
-  const policies = new PolicyStore(new StorageView(o.barrier, 'sys/policy/'));
+  const policies = new PolicyStore(new StorageView(o.barrier, STORAGE_KEYS.policies));
   await policies.setup();
-  const lockout = new UserLockout(new StorageView(o.barrier, 'sys/lockout/'));
-  const wrapper = new Wrapper(new StorageView(o.barrier, 'sys/wrapping/'), tokens, issuer, () => mountTtls('auth/token/').maxLeaseTtl);
+  const lockout = new UserLockout(new StorageView(o.barrier, STORAGE_KEYS.lockout));
+  const wrapper = new Wrapper(
+    new StorageView(o.barrier, STORAGE_KEYS.wrapping),
+    tokens,
+    issuer,
+    () => mountTtls('auth/token/').maxLeaseTtl,
+  );
 
   const internal = {
     system: () =>
@@ -128,12 +153,16 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
         store: tokens,
         issuer,
         ttls: () => mountTtls('auth/token/'),
-        storage: new StorageView(o.barrier, 'sys/token/'),
+        storage: new StorageView(o.barrier, STORAGE_KEYS.tokens),
         checkRenewal: async (entry) => {
           if (entry.authMountAccessor === undefined) return;
           const route = router.byAccessor(entry.authMountAccessor);
-          if (route === undefined) throw new InvalidRequestError('the auth method that issued this token is no longer mounted');
-          await route.backend.renewAuth?.(route.storage, { internalData: entry.authInternalData ?? {}, policies: entry.policies });
+          if (route === undefined)
+            throw new InvalidRequestError('the auth method that issued this token is no longer mounted');
+          await route.backend.renewAuth?.(route.storage, {
+            internalData: entry.authInternalData ?? {},
+            policies: entry.policies,
+          });
         },
       }),
   };

@@ -28,6 +28,8 @@ export function assertCleanRequestPath(path: string): void {
     throw new InvalidRequestError(`invalid path "${path}": "." and ".." segments are not allowed`);
   }
   if (segments.slice(0, -1).some((s) => s === '')) {
-    throw new InvalidRequestError(`invalid path "${path}": empty path segments ("//" or a leading "/") are not allowed`);
+    throw new InvalidRequestError(
+      `invalid path "${path}": empty path segments ("//" or a leading "/") are not allowed`,
+    );
   }
 }

@@ -62,7 +62,13 @@ export class TokenCheck {
     }
     const operation = req.resolveOperation === undefined ? req.operation : await req.resolveOperation(entry);
     const acl = await this.d.policies.acl(entry.policies);
-    const decision = acl.allowOperation({ operation, path: req.path, data: req.data, needsSudo: req.needsSudo, wrapTtl: req.wrapTtl });
+    const decision = acl.allowOperation({
+      operation,
+      path: req.path,
+      data: req.data,
+      needsSudo: req.needsSudo,
+      wrapTtl: req.wrapTtl,
+    });
     if (!decision.allowed) {
       this.d.logger.debug({ path: req.path, operation, reason: decision.reason }, 'permission denied');
       throw new PermissionDeniedError();

@@ -1,4 +1,10 @@
-import type { LogicalBackend, LogicalRequest, LogicalResponse, Operation, SpecialPaths } from '../logical/types.js';
+import type {
+  LogicalBackend,
+  LogicalRequest,
+  LogicalResponse,
+  Operation,
+  SpecialPaths,
+} from '../logical/types.js';
 import { UnsupportedOperationError, UnsupportedPathError } from '../helper/errors.js';
 import type { FieldSchemas } from './field-data.js';
 import { FieldData } from './field-data.js';

@@ -27,9 +27,17 @@ function coerce(name: string, kind: FieldKind, raw: unknown): unknown {
     case 'int': {
       // Only integers a double holds exactly: 1e308 or 2^53+1 would be stored as something else
       // (a use count that never reaches zero), so they are refused rather than rounded.
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+      const n =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && /^-?\d+$/.test(raw.trim())
+            ? Number(raw.trim())
+            : Number.NaN;
       if (Number.isSafeInteger(n)) return n;
-      if (Number.isInteger(n)) throw new InvalidRequestError(`'${name}' is out of range: integers must lie within ±${Number.MAX_SAFE_INTEGER}`);
+      if (Number.isInteger(n))
+        throw new InvalidRequestError(
+          `'${name}' is out of range: integers must lie within ±${Number.MAX_SAFE_INTEGER}`,
+        );
       throw new InvalidRequestError(`'${name}' must be an integer`);
     }
     case 'bool':
@@ -42,7 +50,11 @@ function coerce(name: string, kind: FieldKind, raw: unknown): unknown {
       return parseDurationSeconds(raw, name);
     case 'strings':
       if (Array.isArray(raw)) return raw.map((v) => String(v).trim()).filter((v) => v !== '');
-      if (typeof raw === 'string') return raw.split(',').map((v) => v.trim()).filter((v) => v !== '');
+      if (typeof raw === 'string')
+        return raw
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v !== '');
       throw new InvalidRequestError(`'${name}' must be a list of strings or a comma-separated string`);
     case 'map':
       if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) return raw;
@@ -53,7 +65,11 @@ function coerce(name: string, kind: FieldKind, raw: unknown): unknown {
     case 'kvpairs': {
       // "k1=v1,k2=v2", ["k1=v1"], or an object
       if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) return raw;
-      const items = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(',') : undefined;
+      const items = Array.isArray(raw)
+        ? raw.map(String)
+        : typeof raw === 'string'
+          ? raw.split(',')
+          : undefined;
       if (items === undefined) throw new InvalidRequestError(`'${name}' must be key=value pairs`);
       const out: Record<string, string> = {};
       for (const item of items) {

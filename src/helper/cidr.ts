@@ -32,7 +32,8 @@ function parseIpv6(text: string): Uint8Array {
     const lo = (((v4[2] ?? 0) << 8) | (v4[3] ?? 0)).toString(16);
     body = `${body.slice(0, lastColon + 1)}${hi}:${lo}`;
   }
-  const groups = (part: string): number[] => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
+  const groups = (part: string): number[] =>
+    part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16));
   const halves = body.split('::');
   const head = groups(halves[0] ?? '');
   const rear = halves.length > 1 ? groups(halves[1] ?? '') : [];
@@ -120,7 +121,11 @@ export function ipInCidrs(address: string, cidrs: readonly string[]): boolean {
 
 /** Whether block `inner` lies entirely inside block `outer`. */
 export function cidrWithin(inner: CidrBlock, outer: CidrBlock): boolean {
-  return inner.family === outer.family && inner.prefix >= outer.prefix && samePrefix(inner.bytes, outer.bytes, outer.prefix);
+  return (
+    inner.family === outer.family &&
+    inner.prefix >= outer.prefix &&
+    samePrefix(inner.bytes, outer.bytes, outer.prefix)
+  );
 }
 
 /**

@@ -1,6 +1,15 @@
 import { InvalidRequestError } from './errors.js';
 
-const UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400 };
+const UNITS: Record<string, number> = {
+  ns: 1e-9,
+  us: 1e-6,
+  µs: 1e-6,
+  ms: 1e-3,
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86400,
+};
 
 /**
  * The longest duration accepted anywhere, in whole seconds: Go's time.Duration maximum
@@ -34,10 +43,12 @@ export function parseDurationSeconds(value: unknown, field = 'duration'): number
 
 function parseSeconds(value: unknown, field: string): number {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new InvalidRequestError(`${field}: must be a non-negative number of seconds`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new InvalidRequestError(`${field}: must be a non-negative number of seconds`);
     return value;
   }
-  if (typeof value !== 'string') throw new InvalidRequestError(`${field}: expected a duration such as "30s" or "1h"`);
+  if (typeof value !== 'string')
+    throw new InvalidRequestError(`${field}: expected a duration such as "30s" or "1h"`);
   const text = value.trim();
   if (text === '') return 0;
   if (/^\d+$/.test(text)) return Number.parseInt(text, 10);
@@ -49,7 +60,9 @@ function parseSeconds(value: unknown, field: string): number {
     consumed = re.lastIndex;
   }
   if (consumed !== text.length || consumed === 0) {
-    throw new InvalidRequestError(`${field}: invalid duration ${quoted(value)}; use seconds or a value such as "30s", "5m", "768h"`);
+    throw new InvalidRequestError(
+      `${field}: invalid duration ${quoted(value)}; use seconds or a value such as "30s", "5m", "768h"`,
+    );
   }
   return total;
 }
@@ -63,10 +76,12 @@ export function parseDurationMs(value: unknown, field = 'duration'): number {
 
 function parseMs(value: unknown, field: string): number {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new InvalidRequestError(`${field}: must be a non-negative number of seconds`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new InvalidRequestError(`${field}: must be a non-negative number of seconds`);
     return Math.round(value * 1000);
   }
-  if (typeof value !== 'string') throw new InvalidRequestError(`${field}: expected a duration such as "250ms" or "2s"`);
+  if (typeof value !== 'string')
+    throw new InvalidRequestError(`${field}: expected a duration such as "250ms" or "2s"`);
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number.parseFloat(text) * 1000);
   const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/gy;
@@ -76,7 +91,8 @@ function parseMs(value: unknown, field: string): number {
     total += Number.parseFloat(m[1] ?? '0') * (UNITS[m[2] ?? 's'] ?? 1) * 1000;
     consumed = re.lastIndex;
   }
-  if (consumed !== text.length || consumed === 0) throw new InvalidRequestError(`${field}: invalid duration ${quoted(value)}`);
+  if (consumed !== text.length || consumed === 0)
+    throw new InvalidRequestError(`${field}: invalid duration ${quoted(value)}`);
   return Math.round(total);
 }
 

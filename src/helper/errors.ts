@@ -61,13 +61,6 @@ export class SealedError extends VaultError {
   }
 }
 
-/** 404 with an empty error list: a read or list that found nothing. */
-export class NotFoundError extends VaultError {
-  constructor() {
-    super(404, '');
-  }
-}
-
 /** Storage failure below the barrier: logged in full, shown to the client as an internal error. */
 export class StorageError extends VaultError {
   constructor(message: string, options?: ErrorOptions) {

@@ -10,13 +10,16 @@ import { jsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
  */
 export async function parseHcl(text: string, filename: string): Promise<Record<string, unknown>> {
   if (jsonDepth(text) > MAX_JSON_DEPTH) {
-    throw new InvalidRequestError(`failed to parse ${filename}: blocks and values nest deeper than the limit of ${MAX_JSON_DEPTH} levels`);
+    throw new InvalidRequestError(
+      `failed to parse ${filename}: blocks and values nest deeper than the limit of ${MAX_JSON_DEPTH} levels`,
+    );
   }
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{')) {
     try {
       const value: unknown = JSON.parse(text);
-      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+      if (typeof value === 'object' && value !== null && !Array.isArray(value))
+        return value as Record<string, unknown>;
     } catch (err) {
       throw new InvalidRequestError(`${filename}: invalid JSON: ${(err as Error).message}`);
     }

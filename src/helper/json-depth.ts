@@ -36,7 +36,9 @@ export function jsonDepth(text: string): number {
 /** JSON.parse for client input, refusing (400, naming `what` and the limit) nesting deeper than MAX_JSON_DEPTH. */
 export function parseClientJson(text: string, what: string): unknown {
   if (jsonDepth(text) > MAX_JSON_DEPTH) {
-    throw new InvalidRequestError(`failed to parse ${what}: JSON nests deeper than the limit of ${MAX_JSON_DEPTH} levels`);
+    throw new InvalidRequestError(
+      `failed to parse ${what}: JSON nests deeper than the limit of ${MAX_JSON_DEPTH} levels`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;

@@ -30,7 +30,10 @@ export const REDACT_PATHS: readonly string[] = [
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 /** The root logger; subsystems take `logger.child({ subsystem })`. Logs go to stderr. */
-export function createLogger(level: LogLevel | 'silent' = 'info', destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  level: LogLevel | 'silent' = 'info',
+  destination?: pino.DestinationStream,
+): Logger {
   return pino(
     {
       level,

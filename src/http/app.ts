@@ -21,7 +21,9 @@ import type { ForwardingOptions } from './standby-forward.js';
  */
 const originFormOnly: Middleware = async (ctx, next) => {
   if (!ctx.originalUrl.startsWith('/')) {
-    throw new InvalidRequestError('the request target must be a path beginning with "/" (absolute-form targets such as "http://host/path" are not accepted)');
+    throw new InvalidRequestError(
+      'the request target must be a path beginning with "/" (absolute-form targets such as "http://host/path" are not accepted)',
+    );
   }
   await next();
 };
@@ -62,7 +64,8 @@ export function createApp(core: Core, opts: AppOptions): Koa {
   app.use(async (ctx, next) => {
     // A sys edge path asked with a method it does not take: 405, not the logical pipeline.
     const matched = (ctx as { matched?: unknown[] }).matched;
-    if (matched !== undefined && matched.length > 0) throw new VaultError(405, `unsupported operation ${ctx.method} on ${ctx.path}`);
+    if (matched !== undefined && matched.length > 0)
+      throw new VaultError(405, `unsupported operation ${ctx.method} on ${ctx.path}`);
     if (!ctx.path.startsWith('/v1/')) {
       throw new VaultError(404, `unsupported path "${ctx.path}"; the API lives under /v1/`);
     }

@@ -50,7 +50,11 @@ function parseBody(ctx: Context, raw: Buffer): Record<string, unknown> {
   const text = raw.toString('utf8');
   const trimmed = text.trimStart();
   if (trimmed === '') return {};
-  if (ctx.is('application/x-www-form-urlencoded') !== false && !trimmed.startsWith('{') && !trimmed.startsWith('[')) {
+  if (
+    ctx.is('application/x-www-form-urlencoded') !== false &&
+    !trimmed.startsWith('{') &&
+    !trimmed.startsWith('[')
+  ) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of new URLSearchParams(text)) out[k] = v;
     return out;

@@ -16,7 +16,7 @@ import { constantTimeEqual } from '../helper/constant-time.js';
  */
 export const FORWARDED_CLIENT_HEADER = 'x-tresor-forwarded-client';
 
-/** The HKDF purpose of the forwarding key (see AesGcmBarrier.deriveKey). */
+/** The HKDF purpose of the forwarding key (see Core.deriveClusterKey). */
 const KEY_PURPOSE = 'tresor/ha/forwarded-client/v1';
 /** How far a vouch's timestamp may be from the verifier's clock (clock skew plus transit). */
 export const VOUCH_WINDOW_MS = 30_000;
@@ -38,7 +38,7 @@ export function requestTarget(ctx: Context): string {
 
 /** The cluster's forwarding key; undefined while this node is sealed. */
 export function forwardingKey(core: Core): Buffer | undefined {
-  return core.barrier.sealed ? undefined : core.barrier.deriveKey(KEY_PURPOSE);
+  return core.deriveClusterKey(KEY_PURPOSE);
 }
 
 function mac(key: Buffer, address: string, req: VouchedRequest, ts: string, nonce: string): string {
@@ -48,7 +48,12 @@ function mac(key: Buffer, address: string, req: VouchedRequest, ts: string, nonc
 }
 
 /** The header value a standby sends to vouch that `address` is the client of `req`. */
-export function signForwardedClient(key: Buffer, address: string, req: VouchedRequest, now = Date.now()): string {
+export function signForwardedClient(
+  key: Buffer,
+  address: string,
+  req: VouchedRequest,
+  now = Date.now(),
+): string {
   const ts = String(now);
   const nonce = randomBytes(16).toString('hex');
   return `v1 ${address} ${ts} ${nonce} ${mac(key, address, req, ts, nonce)}`;
@@ -73,7 +78,13 @@ export class NonceGuard {
 }
 
 /** The vouched client address, or undefined when the header is absent or does not verify. */
-export function verifyForwardedClient(key: Buffer, header: string, req: VouchedRequest, nonces: NonceGuard, now = Date.now()): string | undefined {
+export function verifyForwardedClient(
+  key: Buffer,
+  header: string,
+  req: VouchedRequest,
+  nonces: NonceGuard,
+  now = Date.now(),
+): string | undefined {
   const parts = header.split(' ');
   if (parts.length !== 5 || parts[0] !== 'v1') return undefined;
   const [, address = '', ts = '', nonce = '', given = ''] = parts;
@@ -93,7 +104,10 @@ export function forwardedClientMiddleware(core: Core): Middleware {
     const header = ctx.get(FORWARDED_CLIENT_HEADER);
     if (header !== '') {
       const key = forwardingKey(core);
-      const address = key === undefined ? undefined : verifyForwardedClient(key, header, { method: ctx.method, target: requestTarget(ctx) }, nonces);
+      const address =
+        key === undefined
+          ? undefined
+          : verifyForwardedClient(key, header, { method: ctx.method, target: requestTarget(ctx) }, nonces);
       if (address !== undefined) (ctx.state as Record<string, unknown>)[STATE_KEY] = address;
     }
     await next();

@@ -39,7 +39,12 @@ function peerCertificates(ctx: Context): Buffer[] | undefined {
   // Node returns {} without a client certificate, and the chain ends where issuerCertificate is unset.
   let cert = socket.getPeerCertificate(true) as PeerCertificate | undefined;
   const seen = new Set<string>();
-  while (cert !== undefined && cert !== null && Object.keys(cert).length > 0 && !seen.has(cert.fingerprint256)) {
+  while (
+    cert !== undefined &&
+    cert !== null &&
+    Object.keys(cert).length > 0 &&
+    !seen.has(cert.fingerprint256)
+  ) {
     seen.add(cert.fingerprint256);
     chain.push(cert.raw);
     cert = cert.issuerCertificate;
@@ -60,12 +65,17 @@ function respond(ctx: Context, h: HandledResponse, isRead: boolean): void {
     ctx.body = { ...envelope(null, { wrap_info: h.wrapInfo }), request_id: '' };
     return;
   }
-  const hasBody = r !== undefined && (r.data != null || (r.warnings?.length ?? 0) > 0 || r.statusCode !== undefined);
-  if (!hasBody && h.auth === null && h.leaseId === '' && h.warnings.length === 0) {
-    if (isRead) {
-      ctx.status = 404;
-      ctx.body = { errors: [] };
-    } else ctx.status = 204;
+  // Not found (src/logical/types.ts): a bare 404 for any operation; nothing to say is 404 for a read or list, else 204.
+  const hasBody =
+    r !== undefined && (r.data != null || (r.warnings?.length ?? 0) > 0 || r.statusCode !== undefined);
+  const empty = !hasBody && h.auth === null && h.leaseId === '' && h.warnings.length === 0;
+  if (h.notFound || (empty && isRead)) {
+    ctx.status = 404;
+    ctx.body = { errors: [] };
+    return;
+  }
+  if (empty) {
+    ctx.status = 204;
     return;
   }
   const data = r?.data ?? null;
@@ -91,12 +101,20 @@ export function clientAddress(ctx: Context, trustedProxies: readonly string[]): 
   if (vouched !== undefined) return vouched;
   const peer = (ctx.req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
   if (trustedProxies.length === 0 || !ipInCidrs(peer, trustedProxies)) return peer;
-  const forwarded = ctx.get('x-forwarded-for').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const forwarded = ctx
+    .get('x-forwarded-for')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return forwarded.at(-1) ?? peer;
 }
 
 /** Turns every /v1 request that no sys edge route claimed into a logical request. */
-export function logicalHandler(core: Core, maxRequestSize: number, trustedProxies: readonly string[] = []): Middleware {
+export function logicalHandler(
+  core: Core,
+  maxRequestSize: number,
+  trustedProxies: readonly string[] = [],
+): Middleware {
   return async (ctx) => {
     const operation = operationOf(ctx);
     let path = requestPath(ctx);

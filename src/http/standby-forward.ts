@@ -3,7 +3,12 @@ import https from 'node:https';
 import type { Middleware } from 'koa';
 import type { Core } from '../core/core.js';
 import { VaultError } from '../helper/errors.js';
-import { FORWARDED_CLIENT_HEADER, forwardingKey, requestTarget, signForwardedClient } from './forwarded-client.js';
+import {
+  FORWARDED_CLIENT_HEADER,
+  forwardingKey,
+  requestTarget,
+  signForwardedClient,
+} from './forwarded-client.js';
 import { clientAddress } from './logical-handler.js';
 
 /** Paths every node answers for itself, standby or not (Vault's list). */
@@ -19,7 +24,16 @@ const LOCAL_PATHS = [
 /** Marks a request a standby forwarded, so that it is never forwarded twice (loop guard). */
 export const FORWARDED_HEADER = 'x-tresor-forwarded-by';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'host',
+]);
 
 export interface ForwardingOptions {
   /** Answer 307 to the active node instead of forwarding (listener `standby_redirect`). */
@@ -38,7 +52,8 @@ function leaderOrigin(apiAddr: string): URL {
   } catch {
     throw new VaultError(503, 'the active node advertises an api_addr that is not a URL', true);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new VaultError(503, 'the active node advertises an api_addr that is not http(s)', true);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new VaultError(503, 'the active node advertises an api_addr that is not http(s)', true);
   return url;
 }
 
@@ -55,8 +70,11 @@ function leaderOrigin(apiAddr: string): URL {
 export function standbyForwarding(core: Core, opts: ForwardingOptions): Middleware {
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   return async (ctx, next) => {
-    const state = core.state.state;
-    if ((state !== 'standby' && state !== 'stepping-down') || !ctx.path.startsWith('/v1/') || LOCAL_PATHS.some((re) => re.test(ctx.path))) {
+    if (
+      core.state.role !== 'standby' ||
+      !ctx.path.startsWith('/v1/') ||
+      LOCAL_PATHS.some((re) => re.test(ctx.path))
+    ) {
       await next();
       return;
     }
@@ -64,7 +82,8 @@ export function standbyForwarding(core: Core, opts: ForwardingOptions): Middlewa
       throw new VaultError(503, 'request was forwarded to a node that is not active; retry', true);
     }
     const leader = core.haStatus?.leader;
-    if (leader === undefined || leader.nodeId === opts.nodeId) throw new VaultError(503, 'no active Vault instance found', true);
+    if (leader === undefined || leader.nodeId === opts.nodeId)
+      throw new VaultError(503, 'no active Vault instance found', true);
     const origin = leaderOrigin(leader.apiAddr);
     const path = requestTarget(ctx);
     if (opts.redirect || ctx.get('x-vault-no-request-forwarding') !== '') {
@@ -75,14 +94,19 @@ export function standbyForwarding(core: Core, opts: ForwardingOptions): Middlewa
       return;
     }
     const headers: http.OutgoingHttpHeaders = {};
-    for (const [k, v] of Object.entries(ctx.headers)) if (!HOP_BY_HOP.has(k) && k !== FORWARDED_CLIENT_HEADER && v !== undefined) headers[k] = v;
+    for (const [k, v] of Object.entries(ctx.headers))
+      if (!HOP_BY_HOP.has(k) && k !== FORWARDED_CLIENT_HEADER && v !== undefined) headers[k] = v;
     const client = ctx.req.socket.remoteAddress ?? '';
     const prior = ctx.get('x-forwarded-for');
     headers['x-forwarded-for'] = prior === '' ? client : `${prior}, ${client}`;
     headers[FORWARDED_HEADER] = opts.nodeId;
     const key = forwardingKey(core);
     if (key !== undefined) {
-      headers[FORWARDED_CLIENT_HEADER] = signForwardedClient(key, clientAddress(ctx, opts.trustedProxies ?? []), { method: ctx.method, target: path });
+      headers[FORWARDED_CLIENT_HEADER] = signForwardedClient(
+        key,
+        clientAddress(ctx, opts.trustedProxies ?? []),
+        { method: ctx.method, target: path },
+      );
     }
     if (ctx.get('transfer-encoding') !== '') headers['transfer-encoding'] = ctx.get('transfer-encoding');
     const secure = origin.protocol === 'https:';
@@ -104,10 +128,15 @@ export function standbyForwarding(core: Core, opts: ForwardingOptions): Middlewa
       req.on('timeout', () => req.destroy(new Error('timed out')));
       ctx.req.pipe(req);
     }).catch((err: unknown) => {
-      throw new VaultError(503, `forwarding to the active node at ${leader.apiAddr} failed: ${(err as Error).message}`, true);
+      throw new VaultError(
+        503,
+        `forwarding to the active node at ${leader.apiAddr} failed: ${(err as Error).message}`,
+        true,
+      );
     });
     ctx.status = upstream.statusCode ?? 502;
-    for (const [k, v] of Object.entries(upstream.headers)) if (!HOP_BY_HOP.has(k) && k !== 'content-length' && v !== undefined) ctx.set(k, v);
+    for (const [k, v] of Object.entries(upstream.headers))
+      if (!HOP_BY_HOP.has(k) && k !== 'content-length' && v !== undefined) ctx.set(k, v);
     ctx.body = upstream;
   };
 }

@@ -12,7 +12,7 @@ export function registerSysHealth(router: Router, core: Core): void {
     const initialized = await core.initialized();
     const snapshot = core.state.snapshot;
     const status = healthStatusCode({ initialized, state: snapshot.state, query: ctx.query });
-    const standby = snapshot.state === 'standby' || snapshot.state === 'stepping-down';
+    const standby = core.state.role === 'standby';
     const cluster = core.cluster;
     ctx.status = status;
     ctx.set('Cache-Control', 'no-store');
@@ -45,9 +45,18 @@ export function registerSysHealth(router: Router, core: Core): void {
         active_since: s.activeSince ?? null,
       };
     };
-  router.get('/v1/sys/health/live', probe(() => true));
-  router.get('/v1/sys/health/ready', probe((s) => s === 'active' || s === 'standby'));
-  router.get('/v1/sys/health/active', probe((s) => s === 'active'));
+  router.get(
+    '/v1/sys/health/live',
+    probe(() => true),
+  );
+  router.get(
+    '/v1/sys/health/ready',
+    probe((s) => s === 'active' || s === 'standby'),
+  );
+  router.get(
+    '/v1/sys/health/active',
+    probe((s) => s === 'active'),
+  );
 
   router.get('/v1/sys/leader', (ctx) => {
     const ha = core.haStatus;

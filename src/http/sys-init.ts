@@ -7,11 +7,18 @@ import { readRequestData } from './body.js';
 function requiredInt(data: Record<string, unknown>, name: string): number {
   const v = data[name];
   if (v === undefined) throw new InvalidRequestError(`missing required parameter '${name}'`);
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new InvalidRequestError(`'${name}' must be an integer`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new InvalidRequestError(`'${name}' must be an integer`);
   return v;
 }
 
-const UNSUPPORTED = ['pgp_keys', 'root_token_pgp_key', 'recovery_shares', 'recovery_threshold', 'recovery_pgp_keys'];
+const UNSUPPORTED = [
+  'pgp_keys',
+  'root_token_pgp_key',
+  'recovery_shares',
+  'recovery_threshold',
+  'recovery_pgp_keys',
+];
 
 /** GET sys/init (is the storage initialised?) and PUT/POST sys/init (initialise it). */
 export function registerSysInit(router: Router, core: Core, deps: HttpDeps): void {
@@ -27,7 +34,8 @@ export function registerSysInit(router: Router, core: Core, deps: HttpDeps): voi
       }
     }
     const stored = data.stored_shares;
-    if (stored !== undefined && stored !== 0) throw new InvalidRequestError('stored_shares is only valid with an auto-unseal seal');
+    if (stored !== undefined && stored !== 0)
+      throw new InvalidRequestError('stored_shares is only valid with an auto-unseal seal');
     const result = await core.initialize({
       secretShares: requiredInt(data, 'secret_shares'),
       secretThreshold: requiredInt(data, 'secret_threshold'),

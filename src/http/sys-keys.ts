@@ -15,7 +15,11 @@ export function registerSysKeys(router: Router, core: Core): void {
 
   router.get('/v1/sys/key-status', async (ctx) => {
     await requireSudo(ctx, core, 'sys/key-status', 'read', false);
-    const k = core.barrier.keyStatus();
-    ctx.body = envelopeWithTopLevel({ term: k.term, install_time: k.installTime, encryptions: k.encryptions });
+    const k = core.keyStatus();
+    ctx.body = envelopeWithTopLevel({
+      term: k.term,
+      install_time: k.installTime,
+      encryptions: k.encryptions,
+    });
   });
 }

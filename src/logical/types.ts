@@ -56,31 +56,39 @@ export interface LogicalRequest {
   readonly remoteAddress: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Present when the caller authenticated with a token. */
-  readonly tokenEntry?: { readonly accessor: string; readonly policies: readonly string[]; readonly cubbyholeId: string };
+  readonly tokenEntry?: {
+    readonly accessor: string;
+    readonly policies: readonly string[];
+    readonly cubbyholeId: string;
+  };
   readonly connection?: { readonly peerCertificates?: readonly Buffer[] };
   /** Seconds the client asked the response to be wrapped for (X-Vault-Wrap-TTL), if any. */
   readonly wrapTtl?: number;
 }
 
+/**
+ * What an engine answers. Only engine-level facts: what core adds on the way out (issued tokens'
+ * auth blocks, lease bookkeeping, wrap info, raw bodies, sys/ top-level copies) lives in the
+ * core-side response (src/core/request-handler-types.ts), which engines never see.
+ *
+ * Not found is a value, never an exception:
+ * - nothing there: return `undefined`, as a Vault backend returns a nil response. A read or list
+ *   then answers 404 `{"errors":[]}`; any other operation answers 204.
+ * - an operation other than read and list that must answer 404 (a patch of a missing key) returns
+ *   `notFound()` (src/logical/not-found.ts), Vault's `RespondWithStatusCode(nil, req, 404)`:
+ *   404 `{"errors":[]}` too, never wrapped.
+ * - a 404 that carries a body (kv v2 deleted or destroyed versions, v1-style paths on kv v2) sets
+ *   `statusCode: 404` next to its `data` or `warnings`: the envelope is sent with that status.
+ */
 export interface LogicalResponse {
   data?: Record<string, unknown> | null;
   auth?: Auth;
   secret?: Secret;
   warnings?: string[];
-  /** Raw HTTP response (sys/wrapping/unwrap of a non-JSON body, metrics). */
-  raw?: { status: number; contentType: string; body: Buffer | string };
-  /** Force a status (404 with a body for deleted kv-v2 versions). */
+  /** Force a status: 404 for not found (see above), with a body for deleted kv-v2 versions. */
   statusCode?: number;
-  /** The auth block of a token the handler issued itself (auth/token/create*, renewals). */
-  issuedAuth?: Record<string, unknown>;
   /** When this response is wrapped: the accessor to report as wrap_info.wrapped_accessor (approle secret-ids). */
   wrappedAccessor?: string;
-  /** A wrap_info the handler produced itself (sys/wrapping/rewrap). */
-  wrapInfo?: Record<string, unknown>;
-  /** An existing lease this response reports on (lease renewals): passed through to the envelope. */
-  lease?: { readonly leaseId: string; readonly ttl: number; readonly renewable: boolean };
-  /** Copy every `data` key to the envelope's top level too (Vault does so for many sys/ paths). */
-  topLevel?: boolean;
 }
 
 /** Paths of a backend with special treatment, as globs relative to the mount ("login", "login/*"). */
@@ -99,7 +107,10 @@ export interface LogicalBackend {
   /** Whether the item a create/update targets exists (undefined: the path has no existence check). */
   existenceCheck?(req: LogicalRequest): Promise<boolean | undefined>;
   /** Called when a lease of this backend is renewed/revoked. */
-  renewSecret?(req: LogicalRequest, internalData: Record<string, unknown>): Promise<LogicalResponse | undefined>;
+  renewSecret?(
+    req: LogicalRequest,
+    internalData: Record<string, unknown>,
+  ): Promise<LogicalResponse | undefined>;
   revokeSecret?(req: LogicalRequest, internalData: Record<string, unknown>): Promise<void>;
   /** Called once the mount is removed: clean up everything. */
   cleanup?(storage: Storage): Promise<void>;
@@ -114,7 +125,10 @@ export interface LogicalBackend {
    * `Auth.internalData` and the token's policies: throw (400) to refuse the renewal — the user or
    * role is gone, or its policies changed — as Vault's auth methods do.
    */
-  renewAuth?(storage: Storage, auth: { readonly internalData: Record<string, unknown>; readonly policies: readonly string[] }): Promise<void>;
+  renewAuth?(
+    storage: Storage,
+    auth: { readonly internalData: Record<string, unknown>; readonly policies: readonly string[] },
+  ): Promise<void>;
 }
 
 /** What a factory receives when a mount is created or loaded. */

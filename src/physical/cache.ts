@@ -49,7 +49,8 @@ export class CachedBackend implements PhysicalBackend {
 
   async transaction(ops: readonly TxnOp[]): Promise<void> {
     for (const op of ops) this.entries.delete(op.op === 'put' ? op.entry.key : op.key);
-    if (this.inner.transaction === undefined) throw new Error(`${this.inner.type} storage has no transactions`);
+    if (this.inner.transaction === undefined)
+      throw new Error(`${this.inner.type} storage has no transactions`);
     await this.inner.transaction(ops);
   }
 

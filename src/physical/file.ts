@@ -220,11 +220,15 @@ export class FileBackend implements PhysicalBackend {
     const folders = segments.map((s) => encodeSegment(s, true));
     // Too long for the file system: the client's path is at fault (400), and reads find nothing.
     if ([leaf, ...folders].some((name) => name.length > NAME_MAX)) {
-      throw new InvalidRequestError(`path too long for file storage: a segment is longer than ${NAME_MAX} bytes once encoded`);
+      throw new InvalidRequestError(
+        `path too long for file storage: a segment is longer than ${NAME_MAX} bytes once encoded`,
+      );
     }
     const dir = join(this.root, ...folders);
     if (Buffer.byteLength(dir) + 1 + Math.max(leaf.length, TEMP_NAME_LENGTH) >= PATH_MAX) {
-      throw new InvalidRequestError(`path too long for file storage: the file path would be longer than ${PATH_MAX - 1} bytes`);
+      throw new InvalidRequestError(
+        `path too long for file storage: the file path would be longer than ${PATH_MAX - 1} bytes`,
+      );
     }
     return { dir, file: join(dir, leaf) };
   }

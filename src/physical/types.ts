@@ -8,7 +8,8 @@ export interface PhysicalEntry {
   readonly value: Buffer;
 }
 
-export type TxnOp = { readonly op: 'put'; readonly entry: PhysicalEntry } | { readonly op: 'delete'; readonly key: string };
+export type TxnOp =
+  { readonly op: 'put'; readonly entry: PhysicalEntry } | { readonly op: 'delete'; readonly key: string };
 
 export interface PhysicalBackend {
   /** A short name for logs and seal-status `storage_type` ("inmem", "file", "consul"). */
@@ -21,19 +22,29 @@ export interface PhysicalBackend {
   list(prefix: string): Promise<string[]>;
   /** Applies every operation or none. */
   transaction?(ops: readonly TxnOp[]): Promise<void>;
+  /**
+   * Forgets every cached read, for a backend that caches (src/physical/cache.ts). A node calls it
+   * when it becomes active, since other nodes may have written meanwhile.
+   */
+  purge?(): void;
   /** Releases connections and timers. */
   close?(): Promise<void>;
 }
 
 /** Validates a storage key: no empty segments, no "." or ".." segments, no leading slash, no NUL. */
 export function assertValidKey(key: string): void {
-  if (key === '' || key.startsWith('/') || key.includes('\0')) throw new Error(`invalid storage key "${key}"`);
+  if (key === '' || key.startsWith('/') || key.includes('\0'))
+    throw new Error(`invalid storage key "${key}"`);
   for (const segment of key.split('/').slice(0, -1)) {
-    if (segment === '' || segment === '.' || segment === '..') throw new Error(`invalid storage key "${key}"`);
+    if (segment === '' || segment === '.' || segment === '..')
+      throw new Error(`invalid storage key "${key}"`);
   }
   const last = key.split('/').at(-1);
   if (last === '.' || last === '..') throw new Error(`invalid storage key "${key}"`);
 }
+
+/** The key of the HA lock, below the backend's prefix (Consul: `<path>core/lock`). */
+export const HA_LOCK_KEY = 'core/lock';
 
 /** What a lock holder advertises in the lock key's value. */
 export interface LeaderAdvertisement {

@@ -22,11 +22,25 @@ export async function setupDev(core: Core, rootTokenId: string | undefined): Pro
   const s = core.unsealed;
   let token = rootToken;
   if (rootTokenId !== undefined && rootTokenId !== '' && rootTokenId !== rootToken) {
-    const created = await s.issuer.issue({ policies: ['root'], path: 'auth/token/root', displayName: 'root', id: rootTokenId, defaultTtl: 0, maxTtl: 0, rootAllowed: true });
+    const created = await s.issuer.issue({
+      policies: ['root'],
+      path: 'auth/token/root',
+      displayName: 'root',
+      id: rootTokenId,
+      defaultTtl: 0,
+      maxTtl: 0,
+      rootAllowed: true,
+    });
     await s.tokens.revokeTree(rootToken);
     token = created.id;
   }
-  await s.mounts.mount({ table: 'mounts', path: 'secret/', type: 'kv', options: { version: '2' }, description: 'key/value secret storage' });
+  await s.mounts.mount({
+    table: 'mounts',
+    path: 'secret/',
+    type: 'kv',
+    options: { version: '2' },
+    description: 'key/value secret storage',
+  });
   return { unsealKey, rootToken: token };
 }
 

@@ -14,7 +14,9 @@ import type { PhysicalBackend } from '../physical/types.js';
 import { isHaBackend } from '../physical/types.js';
 import { uuid } from '../helper/random.js';
 import { VaultError } from '../helper/errors.js';
-import { startConsulRegistration } from '../registration/start-registration.js';
+import { nodeTlsVersion } from '../config/tls-version.js';
+import { startConsulRegistration } from '../../consul/registration/start-registration.js';
+import type { RunningRegistration } from '../../consul/registration/start-registration.js';
 
 /** How long a node that stepped down waits before competing for the lock again. */
 const STEP_DOWN_COOL_OFF_MS = 5000;
@@ -26,6 +28,8 @@ export type RunServerOptions =
 /** A started server; `stop` closes listeners, seals and releases storage. */
 export interface RunningServer {
   readonly core: Core;
+  /** The physical storage this server opened and closes on `stop` (tests read raw entries through it). */
+  readonly storage: PhysicalBackend;
   readonly config: Readonly<ServerConfig>;
   readonly listeners: readonly RunningListener[];
   readonly logger: Logger;
@@ -49,12 +53,17 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
       : devConfig(dev.listenAddress === undefined ? {} : { listenAddress: dev.listenAddress });
   if (config.haStorage !== undefined) {
     // Refused rather than ignored: a node would otherwise run without the HA its operator asked for.
-    throw new VaultError(400, `${config.files.join(', ')}: ha_storage is not supported yet; use storage "consul" for high availability`);
+    throw new VaultError(
+      400,
+      `${config.files.join(', ')}: ha_storage is not supported yet; use storage "consul" for high availability`,
+    );
   }
   const logger = createLogger(levelOf(options.logLevel, config));
   for (const w of config.warnings) logger.warn(w);
   const nodeId = uuid();
   const physical: PhysicalBackend = createStorage(config.storage, logger, config.disableCache);
+  // Started once the node listens (below); the HA controller only releases the lock after an unseal.
+  let registration: RunningRegistration | undefined = undefined;
   const core = await Core.create({
     physical,
     logger,
@@ -64,7 +73,16 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
     lockoutDefaults: config.userLockout,
     ...(config.clusterName === undefined ? {} : { clusterName: config.clusterName }),
     ...(isHaBackend(physical)
-      ? { ha: { advertisement: { nodeId, apiAddr: config.apiAddr, clusterAddr: config.clusterAddr }, stepDownCoolOffMs: STEP_DOWN_COOL_OFF_MS } }
+      ? {
+          ha: {
+            advertisement: { nodeId, apiAddr: config.apiAddr, clusterAddr: config.clusterAddr },
+            stepDownCoolOffMs: STEP_DOWN_COOL_OFF_MS,
+            // On step-down, Consul drops this node's `active` tag before another node can take the lock.
+            beforeLockRelease: async () => {
+              await registration?.settled(1000);
+            },
+          },
+        }
       : {}),
   });
   const configuredSize = config.listeners[0]?.maxRequestSize ?? 32 * 1024 * 1024;
@@ -91,7 +109,7 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
                 ...(l.tls.clientCaFile === undefined ? {} : { clientCaFile: l.tls.clientCaFile }),
                 requireClientCert: l.tls.requireAndVerifyClientCert,
                 disableClientCerts: l.tls.disableClientCerts,
-                minVersion: ({ tls10: 'TLSv1', tls11: 'TLSv1.1', tls12: 'TLSv1.2', tls13: 'TLSv1.3' } as const)[l.tls.minVersion],
+                minVersion: nodeTlsVersion(l.tls.minVersion),
               },
             }),
       }),
@@ -100,24 +118,25 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
   }
   if (dev !== undefined) {
     const result = await setupDev(core, dev.rootTokenId);
-    if (dev.noStoreToken !== true) await storeTokenForCli(result.rootToken).catch((err: unknown) => {
-      logger.warn({ err }, 'could not write ~/.vault-token');
-    });
+    if (dev.noStoreToken !== true)
+      await storeTokenForCli(result.rootToken).catch((err: unknown) => {
+        logger.warn({ err }, 'could not write ~/.vault-token');
+      });
     process.stdout.write(devBanner(config.apiAddr, result));
   }
-  const registration =
+  registration =
     config.serviceRegistration === undefined
       ? undefined
-      : startConsulRegistration(config.serviceRegistration, { apiAddr: config.apiAddr, state: core.state, logger, nodeId });
-  // On step-down, Consul drops this node's `active` tag before another node can take the lock.
-  if (registration !== undefined) {
-    core.setLockReleaseBarrier(async () => {
-      await registration.settled(1000);
-    });
-  }
+      : startConsulRegistration(config.serviceRegistration, {
+          apiAddr: config.apiAddr,
+          state: core.state,
+          logger,
+          nodeId,
+        });
   let stopped = false;
   return {
     core,
+    storage: physical,
     config,
     listeners,
     logger,

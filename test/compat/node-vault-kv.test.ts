@@ -33,11 +33,19 @@ describe('node-vault compatibility: KV v2, tokens, policies', () => {
     const meta = (await vault.read('secret/metadata/web/tls')) as VaultResponse;
     assert.equal((meta.data as { current_version: number }).current_version, 2);
     await vault.delete('secret/metadata/web/db');
-    await assert.rejects(vault.read('secret/data/web/db'), (err: { response?: { statusCode: number } }) => err.response?.statusCode === 404);
+    await assert.rejects(
+      vault.read('secret/data/web/db'),
+      (err: { response?: { statusCode: number } }) => err.response?.statusCode === 404,
+    );
   });
 
   it('lists with ?list=1 when custom verbs are off', async () => {
-    const vault = nodeVault({ apiVersion: 'v1', endpoint: srv.url, token: srv.rootToken, noCustomHTTPVerbs: true });
+    const vault = nodeVault({
+      apiVersion: 'v1',
+      endpoint: srv.url,
+      token: srv.rootToken,
+      noCustomHTTPVerbs: true,
+    });
     await vault.write('secret/data/plain/a', { data: { x: '1' } });
     const listed = (await vault.list('secret/metadata/plain')) as VaultResponse;
     assert.deepEqual(listed.data, { keys: ['a'] });
@@ -45,7 +53,10 @@ describe('node-vault compatibility: KV v2, tokens, policies', () => {
 
   it('creates, looks up and revokes tokens; writes and reads policies', async () => {
     const vault = nodeVault({ apiVersion: 'v1', endpoint: srv.url, token: srv.rootToken });
-    await vault.addPolicy({ name: 'web-read', rules: 'path "secret/data/web/*" {\n  capabilities = ["read"]\n}' });
+    await vault.addPolicy({
+      name: 'web-read',
+      rules: 'path "secret/data/web/*" {\n  capabilities = ["read"]\n}',
+    });
     const policies = (await vault.policies()) as { policies: string[] };
     assert.ok(policies.policies.includes('web-read'));
     const policy = (await vault.getPolicy({ name: 'web-read' })) as { rules: string };

@@ -1,28 +1,23 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodeVault from 'node-vault';
-import { freePort } from '../helpers/free-port.js';
+import { freePort } from '../../src/helper/ports.js';
 import { startServerProcess } from '../helpers/server-process.js';
 import type { ServerProcess } from '../helpers/server-process.js';
+import { vaultApi } from '../helpers/vault-api.js';
 
 /** Sends a request with the literal LIST method over a raw socket, as hvac and node-vault do. */
-function rawList(host: string, port: number, path: string, token: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path, method: 'LIST', headers: { 'X-Vault-Token': token } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function rawList(
+  host: string,
+  port: number,
+  path: string,
+  token: string,
+): Promise<{ status: number; body: string }> {
+  const res = await vaultApi(`http://${host}:${port}`, 'LIST', path, undefined, { token });
+  return { status: res.status, body: res.text };
 }
 
 /** node-vault (npm) drives init, unseal, status and health against a real server process. */
@@ -34,7 +29,10 @@ describe('node-vault against a server process: init, unseal, status, health, LIS
     dir = await mkdtemp(join(tmpdir(), 'tresor-nv-'));
     port = await freePort();
     const config = join(dir, 'server.hcl');
-    await writeFile(config, `storage "file" {\n  path = "${join(dir, 'data')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\n`);
+    await writeFile(
+      config,
+      `storage "file" {\n  path = "${join(dir, 'data')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\n`,
+    );
     server = await startServerProcess([`-config=${config}`], `http://127.0.0.1:${port}/v1/sys/health`);
   });
   after(async () => {
@@ -48,13 +46,24 @@ describe('node-vault against a server process: init, unseal, status, health, LIS
     const health0 = (await vault.health()) as { initialized: boolean; sealed: boolean };
     assert.equal(health0.initialized, false);
 
-    const init = (await vault.init({ secret_shares: 3, secret_threshold: 2 })) as { keys: string[]; root_token: string };
+    const init = (await vault.init({ secret_shares: 3, secret_threshold: 2 })) as {
+      keys: string[];
+      root_token: string;
+    };
     assert.equal(init.keys.length, 3);
     vault.token = init.root_token;
     assert.equal(((await vault.status()) as { sealed: boolean }).sealed, true);
-    assert.equal(((await vault.health()) as { sealed: boolean }).sealed, true, 'node-vault accepts 503 on sys/health');
+    assert.equal(
+      ((await vault.health()) as { sealed: boolean }).sealed,
+      true,
+      'node-vault accepts 503 on sys/health',
+    );
 
-    const first = (await vault.unseal({ secret_shares: 1, key: init.keys[0] })) as { sealed: boolean; progress: number; t: number };
+    const first = (await vault.unseal({ secret_shares: 1, key: init.keys[0] })) as {
+      sealed: boolean;
+      progress: number;
+      t: number;
+    };
     assert.deepEqual([first.sealed, first.progress, first.t], [true, 1, 2]);
     const second = (await vault.unseal({ secret_shares: 1, key: init.keys[2] })) as { sealed: boolean };
     assert.equal(second.sealed, false);

@@ -1,4 +1,10 @@
-import type { BackendConfig, BackendFactory, LogicalBackend, LogicalResponse, Operation } from '../../src/logical/types.js';
+import type {
+  BackendConfig,
+  BackendFactory,
+  LogicalBackend,
+  LogicalResponse,
+  Operation,
+} from '../../src/logical/types.js';
 import { VaultError } from '../../src/helper/errors.js';
 import { backendConfig, request } from './engine-request.js';
 import { MemoryStorage } from './memory-storage.js';
@@ -24,7 +30,11 @@ export interface AuthHarness {
  * An auth method mounted at `mountPoint` ("auth/userpass/") over a fresh MemoryStorage, called
  * the way the router calls it (no token; login paths are unauthenticated).
  */
-export async function authHarness(factory: BackendFactory, mountPoint: string, maxLeaseTtl?: number): Promise<AuthHarness> {
+export async function authHarness(
+  factory: BackendFactory,
+  mountPoint: string,
+  maxLeaseTtl?: number,
+): Promise<AuthHarness> {
   const storage = new MemoryStorage();
   const base = backendConfig(storage);
   const config: BackendConfig = {
@@ -32,12 +42,18 @@ export async function authHarness(factory: BackendFactory, mountPoint: string, m
     mountPath: mountPoint,
     ...(maxLeaseTtl === undefined
       ? {}
-      : { system: { ...base.system, mountLeaseTtls: () => ({ defaultLeaseTtl: maxLeaseTtl, maxLeaseTtl }) } }),
+      : {
+          system: { ...base.system, mountLeaseTtls: () => ({ defaultLeaseTtl: maxLeaseTtl, maxLeaseTtl }) },
+        }),
   };
   const backend = await factory(config);
   const call: AuthCall = (operation, path, data, remoteAddress = '127.0.0.1') =>
-    backend.handleRequest({ ...request({ operation, path, storage, mountPoint, ...(data === undefined ? {} : { data }) }), remoteAddress });
-  const dump = (): string => [...storage.data.entries()].map(([k, v]) => `${k}=${v.toString('utf8')}`).join('\n');
+    backend.handleRequest({
+      ...request({ operation, path, storage, mountPoint, ...(data === undefined ? {} : { data }) }),
+      remoteAddress,
+    });
+  const dump = (): string =>
+    [...storage.data.entries()].map(([k, v]) => `${k}=${v.toString('utf8')}`).join('\n');
   return { storage, backend, config, call, dump };
 }
 

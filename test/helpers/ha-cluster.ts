@@ -1,11 +1,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bootstrapCluster, unsealNode } from '../../src/cluster/bootstrap.js';
+import { nodeConfig } from '../../src/cluster/tresor-node.js';
+import { freePort } from '../../src/helper/ports.js';
 import { startConsul } from './consul.js';
 import type { ConsulAgent } from './consul.js';
-import { freePort } from './free-port.js';
 import { startServerProcess } from './server-process.js';
 import type { ServerProcess } from './server-process.js';
+import { type ApiResponse, vaultApi } from './vault-api.js';
 
 /** One tresor node of a test cluster: a real server process on storage "consul". */
 export interface HaNode {
@@ -22,8 +25,8 @@ export interface HaCluster {
   readonly nodes: HaNode[];
   readonly rootToken: string;
   readonly unsealKey: string;
-  /** Calls a node's API. */
-  api(node: HaNode, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Calls a node's API (test/helpers/vault-api.ts, 10 s timeout). */
+  api(node: HaNode, method: string, path: string, body?: unknown, token?: string): Promise<ApiResponse>;
   /** The node whose sys/health says active (200), waiting up to `timeoutMs`. */
   active(timeoutMs?: number): Promise<HaNode>;
   stop(): Promise<void>;
@@ -35,28 +38,26 @@ function isRunning(n: HaNode): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
-async function call(addr: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${addr}/v1/${path}`, {
-    method,
-    headers: token === undefined ? {} : { 'X-Vault-Token': token },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  let parsed: Record<string, unknown> = {};
-  try {
-    if (text !== '') parsed = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    parsed = { raw: text };
-  }
-  return { status: res.status, body: parsed };
+function call(
+  addr: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<ApiResponse> {
+  return vaultApi(addr, method, path, body, { ...(token === undefined ? {} : { token }), timeoutMs: 10_000 });
 }
 
 /**
- * A real Consul dev agent and `count` tresor server processes on it, initialised (1 key share)
- * and unsealed. `extraStorage` adds lines to each node's storage "consul" block.
+ * A real Consul dev agent and `count` tresor server processes on it (src/cluster/), started one
+ * after the other, initialised (1 key share) and unsealed in order. `extraStorage` adds lines to
+ * each node's storage "consul" block.
  */
-export async function startHaCluster(count: number, extraStorage = '', opts: { distinctIps?: boolean } = {}): Promise<HaCluster> {
+export async function startHaCluster(
+  count: number,
+  extraStorage = '',
+  opts: { distinctIps?: boolean } = {},
+): Promise<HaCluster> {
   const consul = await startConsul();
   const dir = await mkdtemp(join(tmpdir(), 'tresor-ha-'));
   const nodes: HaNode[] = [];
@@ -66,47 +67,31 @@ export async function startHaCluster(count: number, extraStorage = '', opts: { d
     // distinct loopback addresses let DNS answers tell the nodes apart
     const ip = opts.distinctIps === true ? `127.0.0.${i + 2}` : '127.0.0.1';
     const addr = `http://${ip}:${port}`;
-    const config = join(dir, `node${i}.hcl`);
+    const name = `node${i}`;
+    const config = join(dir, `${name}.hcl`);
     await writeFile(
       config,
-      [
-        'storage "consul" {',
-        `  address = "${consul.httpAddr}"`,
-        '  path    = "tresor/"',
-        extraStorage,
-        '}',
-        'listener "tcp" {',
-        `  address     = "${ip}:${port}"`,
-        '  tls_disable = true',
-        '}',
-        `api_addr     = "${addr}"`,
-        `cluster_addr = "https://${ip}:${port + 1}"`,
-        '',
-      ].join('\n'),
+      nodeConfig(
+        { name, ip, port, addr },
+        { consulHttpAddr: consul.httpAddr, storagePath: 'tresor/', storageExtra: extraStorage },
+      ),
     );
     const node: HaNode = {
-      name: `node${i}`,
+      name,
       addr,
       config,
       process: undefined,
       async start() {
         node.process = await startServerProcess([`-config=${config}`], `${addr}/v1/sys/health`);
-        if (unsealKey !== '') {
-          const r = await call(addr, 'PUT', 'sys/unseal', { key: unsealKey });
-          if (r.body.sealed !== false) throw new Error(`${node.name} did not unseal: ${JSON.stringify(r.body)}`);
-        }
+        if (unsealKey !== '') await unsealNode(node, [unsealKey], 1);
       },
     };
     nodes.push(node);
   }
   for (const n of nodes) await n.start();
-  const first = nodes[0];
-  if (first === undefined) throw new Error('a cluster needs a node');
-  const init = await call(first.addr, 'PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
-  const keys = init.body.keys_base64 as string[] | undefined;
-  unsealKey = keys?.[0] ?? '';
-  const rootToken = String(init.body.root_token);
-  for (const n of nodes) await call(n.addr, 'PUT', 'sys/unseal', { key: unsealKey });
+  const init = await bootstrapCluster(nodes, { shares: 1, threshold: 1 });
+  unsealKey = init.keysB64[0] ?? '';
+  const rootToken = init.rootToken;
 
   const cluster: HaCluster = {
     consul,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../src/server/run-server.js';
 import type { RunningServer } from '../../src/server/run-server.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../src/helper/ports.js';
 
 export interface ApiResult {
   readonly status: number;
@@ -17,7 +17,13 @@ export interface TestServer {
   readonly rootToken: string;
   readonly server: RunningServer;
   /** Calls the API; `token` defaults to the root token, pass "" for none. */
-  api(method: string, path: string, body?: unknown, token?: string, headers?: Record<string, string>): Promise<ApiResult>;
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+    headers?: Record<string, string>,
+  ): Promise<ApiResult>;
   stop(): Promise<void>;
 }
 
@@ -26,7 +32,10 @@ export async function startConfiguredServer(hclBody: string): Promise<TestServer
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'tresor-cfg-'));
   const file = join(dir, 'config.hcl');
-  await writeFile(file, `${hclBody}\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\n`);
+  await writeFile(
+    file,
+    `${hclBody}\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\n`,
+  );
   const server = await startServer({ configPaths: [file], logLevel: 'error' });
   return wrap(server, `http://127.0.0.1:${port}`, '', async () => {
     await server.stop();
@@ -43,7 +52,10 @@ export async function startTestServer(): Promise<TestServer> {
   process.stdout.write = () => true;
   let server: RunningServer;
   try {
-    server = await startServer({ dev: { rootTokenId: rootToken, listenAddress: `127.0.0.1:${port}`, noStoreToken: true }, logLevel: 'error' });
+    server = await startServer({
+      dev: { rootTokenId: rootToken, listenAddress: `127.0.0.1:${port}`, noStoreToken: true },
+      logLevel: 'error',
+    });
   } finally {
     process.stdout.write = write;
   }

@@ -1,14 +1,23 @@
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { type TresorInvocation, startTresorServer } from '../../src/cluster/tresor-node.js';
 
 /** The repository root, where src/main.ts lives. */
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
+/** `tresor` as the tests run it: the sources through tsx, from the repository root. */
+export const TRESOR_FROM_SOURCE: TresorInvocation = {
+  command: process.execPath,
+  args: ['--import', 'tsx', 'src/main.ts'],
+  cwd: REPO,
+};
+
 /** The caller's environment without VAULT_* variables, plus `extra`. */
 export function envWithout(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('VAULT_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('VAULT_')) env[k] = v;
   return { ...env, ...extra };
 }
 
@@ -22,56 +31,30 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else
-      child.once('exit', () => {
-        resolve();
-      });
-  });
-}
-
-/** Starts `tresor server <args>` and waits until `healthUrl` answers at all. */
-export async function startServerProcess(args: string[], healthUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'server', ...args], {
-    cwd: REPO,
+/**
+ * Starts `tresor server <args>` (src/cluster/tresor-node.ts, all output kept) and waits until
+ * `healthUrl` answers at all.
+ */
+export async function startServerProcess(
+  args: string[],
+  healthUrl: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const child = await startTresorServer({
+    name: 'tresor server',
+    invocation: TRESOR_FROM_SOURCE,
+    args,
+    readyUrl: healthUrl,
     env: envWithout(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    keepBytes: Infinity,
+    pollMs: 150,
   });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const proc: ServerProcess = {
-    child,
-    output: () => out,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited(child);
-      clearTimeout(t);
-    },
-    async kill() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await exited(child);
-    },
+  return {
+    child: child.child,
+    output: () => child.recentOutput(),
+    stop: () => child.stop('SIGTERM', 10_000),
+    kill: () => child.stop('SIGKILL', 0),
   };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`tresor server exited with ${child.exitCode}:\n${out}`);
-    try {
-      await fetch(healthUrl);
-      return proc;
-    } catch {
-      if (Date.now() > deadline) {
-        await proc.kill();
-        throw new Error(`tresor server did not answer ${healthUrl} within 60 s:\n${out}`);
-      }
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  }
 }
 
 export interface CliResult {

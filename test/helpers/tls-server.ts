@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../src/server/run-server.js';
 import type { RunningServer } from '../../src/server/run-server.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../src/helper/ports.js';
 import type { ApiResult } from './in-process-server.js';
 
 export interface TlsServerOptions {

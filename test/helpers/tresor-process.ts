@@ -1,29 +1,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
+import { bootstrapCluster } from '../../src/cluster/bootstrap.js';
+import { freePort } from '../../src/helper/ports.js';
 import { startServerProcess } from './server-process.js';
 import type { ServerProcess } from './server-process.js';
+import { type ApiOptions, type ApiResponse, vaultApi } from './vault-api.js';
 
-/** One HTTP answer, body as text and (when it parses) as JSON. */
-export interface ApiResponse {
-  readonly status: number;
-  readonly text: string;
-  readonly body: Record<string, unknown>;
-  readonly headers: Record<string, string | string[] | undefined>;
-}
-
-export interface ApiOptions {
-  /** Token to send; the root token when omitted, none when ''. */
-  readonly token?: string;
-  /** Raw body bytes instead of JSON.stringify(body). */
-  readonly raw?: string | Buffer;
-  readonly headers?: Record<string, string>;
-  /** Called once the whole request has been handed to the socket. */
-  readonly onSent?: () => void;
-}
+export type { ApiOptions, ApiResponse } from './vault-api.js';
 
 /** A real `tresor server` on file storage, initialised (one share) and unsealed over HTTP. */
 export interface TresorProcess {
@@ -32,7 +17,7 @@ export interface TresorProcess {
   readonly rootToken: string;
   readonly unsealKey: string;
   readonly server: ServerProcess;
-  /** Sends one request with a keep-alive agent; `path` is below /v1/ unless it starts with '/'. */
+  /** Sends one request with a keep-alive agent (vault-api.ts); the root token unless `opts.token`. */
   api(method: string, path: string, body?: unknown, opts?: ApiOptions): Promise<ApiResponse>;
   /** Is the process still running? */
   alive(): boolean;
@@ -44,45 +29,6 @@ export interface TresorOptions {
   readonly extraConfig?: string;
   /** Sockets the keep-alive agent may open at once (default 8). */
   readonly maxSockets?: number;
-}
-
-function parse(text: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v)
-      ? (v as Record<string, unknown>)
-      : { value: v };
-  } catch {
-    return {};
-  }
-}
-
-function send(
-  agent: Agent,
-  port: number,
-  method: string,
-  path: string,
-  payload: Buffer | undefined,
-  headers: Record<string, string>,
-  onSent?: () => void,
-): Promise<ApiResponse> {
-  return new Promise((resolve, reject) => {
-    const h: Record<string, string | number> = { ...headers };
-    if (payload !== undefined) h['Content-Length'] = payload.length;
-    const req = request({ host: '127.0.0.1', port, path, method, headers: h, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, text, body: parse(text), headers: res.headers });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    if (onSent !== undefined) req.on('finish', onSent);
-    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: no answer within 30 s`)));
-    req.end(payload);
-  });
 }
 
 /** Starts a server process on file storage in a fresh directory, initialises and unseals it. */
@@ -98,27 +44,12 @@ export async function startTresor(opts: TresorOptions = {}): Promise<TresorProce
   const server = await startServerProcess([`-config=${config}`], `${url}/v1/sys/health`);
   const agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 8 });
   let rootToken = '';
-  const api = (method: string, path: string, body?: unknown, o: ApiOptions = {}): Promise<ApiResponse> => {
-    const headers: Record<string, string> = { ...o.headers };
-    const token = o.token ?? rootToken;
-    if (token !== '') headers['X-Vault-Token'] = token;
-    let payload: Buffer | undefined;
-    if (o.raw !== undefined) payload = Buffer.from(o.raw);
-    else if (body !== undefined) {
-      payload = Buffer.from(JSON.stringify(body));
-      headers['Content-Type'] ??= 'application/json';
-    }
-    return send(agent, port, method, path.startsWith('/') ? path : `/v1/${path}`, payload, headers, o.onSent);
-  };
+  const api = (method: string, path: string, body?: unknown, o: ApiOptions = {}): Promise<ApiResponse> =>
+    vaultApi(url, method, path, body, { ...o, token: o.token ?? rootToken, agent });
   try {
-    const init = await api('PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
-    if (init.status !== 200) throw new Error(`sys/init answered ${init.status}: ${init.text}`);
-    const keys = init.body.keys as string[];
-    const unsealKey = keys[0] ?? '';
-    rootToken = init.body.root_token as string;
-    const unseal = await api('PUT', 'sys/unseal', { key: unsealKey });
-    if (unseal.status !== 200 || unseal.body.sealed !== false)
-      throw new Error(`sys/unseal answered ${unseal.status}: ${unseal.text}`);
+    const init = await bootstrapCluster([{ name: 'tresor', addr: url }], { shares: 1, threshold: 1 });
+    const unsealKey = init.keysHex[0] ?? '';
+    rootToken = init.rootToken;
     // wait until the node is active (it may need a moment after unseal)
     for (let i = 0; i < 100; i++) {
       if ((await api('GET', 'sys/health')).status === 200) break;

@@ -37,8 +37,14 @@ export const TOKEN_FIELDS = {
   token_num_uses: { kind: 'int', description: 'Uses of each issued token; 0 = unlimited.' },
   token_bound_cidrs: { kind: 'strings', description: 'CIDR blocks the issued tokens may be used from.' },
   bound_cidrs: { kind: 'strings', description: 'Deprecated: use token_bound_cidrs.' },
-  token_no_default_policy: { kind: 'bool', description: "Leave the 'default' policy out of the issued tokens." },
-  token_type: { kind: 'string', description: 'Token type: "service" (or "default"); batch tokens are not supported.' },
+  token_no_default_policy: {
+    kind: 'bool',
+    description: "Leave the 'default' policy out of the issued tokens.",
+  },
+  token_type: {
+    kind: 'string',
+    description: 'Token type: "service" (or "default"); batch tokens are not supported.',
+  },
 } as const satisfies FieldSchemas;
 
 /** The settings of a new user or role. */
@@ -62,7 +68,12 @@ export function normalizePolicies(list: readonly string[]): string[] {
 }
 
 /** The sent value of `name`, else of its legacy alias, else undefined. */
-function pick<T>(f: FieldData, name: string, alias: string | undefined, get: (n: string) => T): T | undefined {
+function pick<T>(
+  f: FieldData,
+  name: string,
+  alias: string | undefined,
+  get: (n: string) => T,
+): T | undefined {
   if (f.has(name)) return get(name);
   if (alias !== undefined && f.has(alias)) return get(alias);
   return undefined;
@@ -73,7 +84,11 @@ function pick<T>(f: FieldData, name: string, alias: string | undefined, get: (n:
  * validates the result. Throws a 400 naming the offending field.
  */
 export function parseTokenFields(f: FieldData, current: TokenParams): TokenParams {
-  const next: TokenParams = { ...current, token_policies: [...current.token_policies], token_bound_cidrs: [...current.token_bound_cidrs] };
+  const next: TokenParams = {
+    ...current,
+    token_policies: [...current.token_policies],
+    token_bound_cidrs: [...current.token_bound_cidrs],
+  };
   const policies = pick(f, 'token_policies', 'policies', (n) => f.strings(n));
   if (policies !== undefined) next.token_policies = normalizePolicies(policies);
   const ttl = pick(f, 'token_ttl', 'ttl', (n) => f.duration(n));
@@ -92,7 +107,10 @@ export function parseTokenFields(f: FieldData, current: TokenParams): TokenParam
   const cidrs = pick(f, 'token_bound_cidrs', 'bound_cidrs', (n) => f.strings(n));
   if (cidrs !== undefined) {
     const bad = invalidCidrs(cidrs);
-    if (bad.length > 0) throw new InvalidRequestError(`'token_bound_cidrs': invalid address or CIDR block ${JSON.stringify(bad[0])}`);
+    if (bad.length > 0)
+      throw new InvalidRequestError(
+        `'token_bound_cidrs': invalid address or CIDR block ${JSON.stringify(bad[0])}`,
+      );
     next.token_bound_cidrs = cidrs;
   }
   if (f.has('token_no_default_policy')) next.token_no_default_policy = f.bool('token_no_default_policy');
@@ -101,7 +119,9 @@ export function parseTokenFields(f: FieldData, current: TokenParams): TokenParam
     if (type === '' || type === 'default') next.token_type = 'default';
     else if (type === 'service' || type === 'default-service') next.token_type = 'service';
     else if (type === 'batch' || type === 'default-batch') {
-      throw new InvalidRequestError(`'token_type' "${type}" is not supported: tresor issues service tokens only; use "service"`);
+      throw new InvalidRequestError(
+        `'token_type' "${type}" is not supported: tresor issues service tokens only; use "service"`,
+      );
     } else throw new InvalidRequestError(`invalid 'token_type' value "${type}"`);
   }
   if (next.token_ttl > 0 && next.token_max_ttl > 0 && next.token_ttl > next.token_max_ttl) {
@@ -156,6 +176,7 @@ export function authDisplayName(mountPoint: string, name: string): string {
 
 /** Whether a token's policies still match what its login would grant now ("default" aside), as Vault checks on renewal. */
 export function samePolicies(tokenPolicies: readonly string[], configured: readonly string[]): boolean {
-  const norm = (list: readonly string[]): string => [...new Set(list.filter((p) => p !== 'default'))].sort().join(',');
+  const norm = (list: readonly string[]): string =>
+    [...new Set(list.filter((p) => p !== 'default'))].sort().join(',');
   return norm(tokenPolicies) === norm(configured);
 }

@@ -3,8 +3,8 @@
  * UI, each node with its role and pid, DNS), the root token, the environment to export, and the
  * "ready" line that scripts and tests wait for.
  */
-import { SECRET_SHARES, SECRET_THRESHOLD } from './bootstrap.js';
-import type { NodeRole } from './node-api.js';
+import type { NodeRole } from '../../cluster/node-api.js';
+import { SECRET_SHARES, SECRET_THRESHOLD } from './keys-file.js';
 
 /** The line printed last when the cluster is up; scripts wait for it. */
 export const READY_LINE = '==> tresor dev cluster is ready; press Ctrl-C to stop it';

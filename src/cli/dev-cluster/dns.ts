@@ -6,7 +6,7 @@
  */
 import { getServers } from 'node:dns';
 import { isIP } from 'node:net';
-import { LOOPBACK } from './ports.js';
+import { LOOPBACK } from '../../helper/ports.js';
 
 /** A started resolver, as dns/main.ts returns it. */
 export interface EmbeddedResolver {

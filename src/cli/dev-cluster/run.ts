@@ -5,26 +5,23 @@
  * the active one; each steps down and deregisters on SIGTERM), then Consul, and removes its
  * temporary folder. A second signal kills whatever is still running at once.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { CliIo } from '../io.js';
-import { banner } from './banner.js';
+import { bootstrapCluster, mountSecretKv } from '../../cluster/bootstrap.js';
 import {
-  initCluster,
-  mountSecretKv,
-  unsealNode,
-  waitForRoles,
-  writeKeysFile,
-  KEYS_FILE_WARNING,
-  SECRET_SHARES,
-  SECRET_THRESHOLD,
-} from './bootstrap.js';
-import { type DevConsul, resolveConsulBinary, startConsul } from './consul-agent.js';
+  type ConsulAgentProcess,
+  resolveConsulBinary,
+  startConsulAgent,
+} from '../../cluster/consul-agent.js';
+import { type NodeRole, roleOf } from '../../cluster/node-api.js';
+import { nodeEnv, startTresorServer, tresorInvocation } from '../../cluster/tresor-node.js';
+import { LOOPBACK, freePorts, preferredPort, tcpFree } from '../../helper/ports.js';
+import type { CliIo } from '../output/io.js';
+import { banner } from './banner.js';
 import { type EmbeddedResolver, startEmbeddedResolver, systemUpstreams } from './dns.js';
-import { type NodeRole, roleOf } from './node-api.js';
-import { type DevNode, DEV_STORAGE_PATH, planNodes, startNode } from './nodes.js';
-import { LOOPBACK, freePorts, preferredPort, tcpFree } from './ports.js';
+import { KEYS_FILE_WARNING, SECRET_SHARES, SECRET_THRESHOLD, writeKeysFile } from './keys-file.js';
+import { type DevNode, DEV_STORAGE_PATH, devNodeConfig, planNodes } from './nodes.js';
 
 /** The options of `tresor dev-cluster`. */
 export interface DevClusterOptions {
@@ -56,7 +53,7 @@ export async function runDevCluster(options: DevClusterOptions, io: CliIo): Prom
   const relay = (line: string): void => void io.stderr.write(`${line}\n`);
   const stop = new AbortController();
   const nodes = planNodes(options.nodes, options.basePort);
-  let consul: DevConsul | undefined;
+  let consul: ConsulAgentProcess | undefined;
   let resolver: EmbeddedResolver | undefined;
   let watcher: NodeJS.Timeout | undefined;
   let exitCode = 0;
@@ -106,14 +103,16 @@ export async function runDevCluster(options: DevClusterOptions, io: CliIo): Prom
     say(
       `==> Starting Consul (${binary}) on ${LOOPBACK}:${consulPort.port}${consulPort.moved ? ` (${options.consulPort} is busy)` : ''}`,
     );
-    consul = await startConsul({
+    consul = await startConsulAgent({
       binary,
       httpPort: consulPort.port,
       dataDir: join(workDir, 'consul'),
+      nodeName: 'tresor-dev',
       reserved,
       env: io.env,
       relay,
       nameWidth,
+      detached: true,
     });
     void consul.process.exited.then((how) => {
       if (stop.signal.aborted) return;
@@ -125,15 +124,23 @@ export async function runDevCluster(options: DevClusterOptions, io: CliIo): Prom
 
     say(`==> Starting ${nodes.length} tresor node(s) on storage "consul" (${DEV_STORAGE_PATH})`);
     const consulAddr = consul.httpAddr;
+    const invocation = tresorInvocation();
     await Promise.all(
       nodes.map(async (node) => {
-        const child = await startNode(node, {
-          configDir: join(workDir, 'nodes'),
-          consulHttpAddr: consulAddr,
-          logLevel: options.logLevel,
-          env: io.env,
+        const configPath = join(workDir, 'nodes', `${node.name}.hcl`);
+        await writeFile(configPath, devNodeConfig(node, consulAddr), { mode: 0o600 });
+        const child = await startTresorServer({
+          name: node.name,
+          invocation,
+          args: [`-config=${configPath}`, `-log-level=${options.logLevel}`],
+          readyUrl: `${node.addr}/v1/sys/seal-status`,
+          env: nodeEnv(io.env),
           relay,
           nameWidth,
+          detached: true,
+          onSpawn: (spawned) => {
+            node.process = spawned;
+          },
         });
         void child.exited.then((how) => {
           if (!stop.signal.aborted) say(`==> ${node.name} (${node.addr}) ${how}`);
@@ -147,19 +154,23 @@ export async function runDevCluster(options: DevClusterOptions, io: CliIo): Prom
     say(
       `==> Initialising through ${first.name} (${SECRET_SHARES} key shares, threshold ${SECRET_THRESHOLD}) and unsealing every node`,
     );
-    const init = await initCluster(first);
-    await writeKeysFile(keysFile, {
-      WARNING: KEYS_FILE_WARNING,
-      unseal_keys_b64: init.keysB64,
-      unseal_keys_hex: init.keysHex,
-      unseal_shares: SECRET_SHARES,
-      unseal_threshold: SECRET_THRESHOLD,
-      root_token: init.rootToken,
-      consul_http_addr: consul.httpAddr,
-      nodes: nodes.map((n) => ({ name: n.name, api_addr: n.addr })),
+    const init = await bootstrapCluster(nodes, {
+      shares: SECRET_SHARES,
+      threshold: SECRET_THRESHOLD,
+      parallel: true,
+      settle: true,
+      onInit: (keys) =>
+        writeKeysFile(keysFile, {
+          WARNING: KEYS_FILE_WARNING,
+          unseal_keys_b64: keys.keysB64,
+          unseal_keys_hex: keys.keysHex,
+          unseal_shares: SECRET_SHARES,
+          unseal_threshold: SECRET_THRESHOLD,
+          root_token: keys.rootToken,
+          consul_http_addr: consulAddr,
+          nodes: nodes.map((n) => ({ name: n.name, api_addr: n.addr })),
+        }),
     });
-    await Promise.all(nodes.map((n) => unsealNode(n, init.keysB64)));
-    await waitForRoles(nodes);
     await mountSecretKv(first, init.rootToken);
     checkpoint();
 
@@ -247,7 +258,7 @@ function watchRoles(
 async function shutDown(parts: {
   nodes: readonly DevNode[];
   roles: ReadonlyMap<string, NodeRole>;
-  consul: DevConsul | undefined;
+  consul: ConsulAgentProcess | undefined;
   resolver: EmbeddedResolver | undefined;
   say: (text: string) => void;
 }): Promise<void> {

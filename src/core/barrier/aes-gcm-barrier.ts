@@ -4,9 +4,10 @@ import type { Storage } from '../../logical/types.js';
 import { SealedError, StorageError } from '../../helper/errors.js';
 import { openBytes, sealBytes } from './crypto.js';
 import { Keyring } from './keyring.js';
+import { STORAGE_KEYS } from '../storage-keys.js';
 
-/** Storage keys the barrier owns. The keyring is encrypted by the root key, not by itself. */
-export const KEYRING_PATH = 'core/keyring';
+/** The keyring is encrypted by the root key, not by itself. */
+const KEYRING_PATH = STORAGE_KEYS.keyring;
 const VERSION = 2; // value layout version: term(4) ‖ version(1) ‖ nonce(12) ‖ ciphertext ‖ tag(16)
 
 /**
@@ -27,7 +28,10 @@ export class AesGcmBarrier implements Storage {
   /** Creates the keyring under a fresh root key and stores it. The barrier stays sealed. */
   async initialize(rootKey: Buffer): Promise<void> {
     const keyring = Keyring.create();
-    await this.physical.put({ key: KEYRING_PATH, value: sealBytes(rootKey, keyring.serialize(), Buffer.from(KEYRING_PATH)) });
+    await this.physical.put({
+      key: KEYRING_PATH,
+      value: sealBytes(rootKey, keyring.serialize(), Buffer.from(KEYRING_PATH)),
+    });
     keyring.wipe();
   }
 
@@ -60,7 +64,10 @@ export class AesGcmBarrier implements Storage {
     const rootKey = this.rootKey;
     if (rootKey === undefined) throw new SealedError();
     const next = keyring.rotate();
-    await this.physical.put({ key: KEYRING_PATH, value: sealBytes(rootKey, next.serialize(), Buffer.from(KEYRING_PATH)) });
+    await this.physical.put({
+      key: KEYRING_PATH,
+      value: sealBytes(rootKey, next.serialize(), Buffer.from(KEYRING_PATH)),
+    });
     this.keyring = next;
     const active = next.activeKey();
     return { term: active.term, installTime: active.installTime };
@@ -95,7 +102,8 @@ export class AesGcmBarrier implements Storage {
     if (value.length < 5) throw new StorageError(`value at "${path}" is too short to be barrier ciphertext`);
     const term = value.readUInt32BE(0);
     const version = value.readUInt8(4);
-    if (version !== VERSION) throw new StorageError(`value at "${path}" has unknown barrier version ${version}`);
+    if (version !== VERSION)
+      throw new StorageError(`value at "${path}" has unknown barrier version ${version}`);
     const key = keyring.keyFor(term);
     if (key === undefined) throw new StorageError(`value at "${path}" uses unknown key term ${term}`);
     try {

@@ -38,9 +38,11 @@ export class StorageView implements Storage {
   }
 
   private check(key: string): void {
-    if (key === '' || key.startsWith('/') || key.includes('\0')) throw new InvalidRequestError(`invalid path "${key}"`);
+    if (key === '' || key.startsWith('/') || key.includes('\0'))
+      throw new InvalidRequestError(`invalid path "${key}"`);
     for (const segment of key.split('/')) {
-      if (segment === '.' || segment === '..') throw new InvalidRequestError(`invalid path "${key}": "." and ".." segments are not allowed`);
+      if (segment === '.' || segment === '..')
+        throw new InvalidRequestError(`invalid path "${key}": "." and ".." segments are not allowed`);
     }
   }
 }

@@ -57,13 +57,17 @@ export class ExpirationManager {
   async register(lease: LeaseEntry): Promise<void> {
     await this.storage.put(`id/${lease.leaseId}`, Buffer.from(JSON.stringify(lease), 'utf8'));
     if (lease.tokenSalted !== '' && lease.kind === 'secret') {
-      await this.storage.put(`token/${lease.tokenSalted}/${hashId(lease.leaseId)}`, Buffer.from(lease.leaseId, 'utf8'));
+      await this.storage.put(
+        `token/${lease.tokenSalted}/${hashId(lease.leaseId)}`,
+        Buffer.from(lease.leaseId, 'utf8'),
+      );
     }
     await this.indexExpiry(lease);
   }
 
   async lookup(leaseId: string): Promise<LeaseEntry | undefined> {
-    if (leaseId === '' || leaseId.split('/').some((s) => s === '..' || s === '.' || s === '')) return undefined;
+    if (leaseId === '' || leaseId.split('/').some((s) => s === '..' || s === '.' || s === ''))
+      return undefined;
     const raw = await this.storage.get(`id/${leaseId}`);
     return raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as LeaseEntry);
   }

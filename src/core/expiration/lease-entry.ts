@@ -21,5 +21,7 @@ export interface LeaseEntry {
 
 /** The expiry bucket of a time: one bucket per minute, zero-padded so that listing sorts by time. */
 export function bucketOf(unixSeconds: number): string {
-  return Math.floor(unixSeconds / 60).toString().padStart(12, '0');
+  return Math.floor(unixSeconds / 60)
+    .toString()
+    .padStart(12, '0');
 }

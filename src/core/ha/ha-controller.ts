@@ -1,8 +1,5 @@
-import type { HaBackend, HaLock, LeaderAdvertisement } from '../../physical/types.js';
+import { HA_LOCK_KEY, type HaBackend, type HaLock, type LeaderAdvertisement } from '../../physical/types.js';
 import type { Logger } from '../../helper/logger.js';
-
-/** The HA lock's key below the storage prefix, as in Vault. */
-export const LOCK_KEY = 'core/lock';
 
 export interface HaHooks {
   /** Became the lock holder: load everything and start serving as active. */
@@ -20,6 +17,8 @@ export interface HaControllerOptions {
   readonly logger: Logger;
   /** Milliseconds a node that stepped down waits before competing again (Vault: 10 s). */
   readonly stepDownCoolOffMs: number;
+  /** Receives the leader to publish (NodeState.publishLeader): this node only once promoted. */
+  readonly publishLeader: (leader: LeaderAdvertisement | undefined) => void;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -40,31 +39,33 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 /**
  * Runs an unsealed node's part of leader election: compete for the lock, promote on acquiring it,
  * demote the moment it is lost (or on step-down), and compete again. It also watches who holds
- * the lock, so a standby knows where to forward.
+ * the lock, so a standby knows where to forward: it publishes another holder as soon as the lock
+ * names it, and this node only once its promotion has finished.
  */
 export class HaController {
   private readonly stopping = new AbortController();
   private stepDownRequest: AbortController | undefined;
   private lock: HaLock | undefined;
-  private current: LeaderAdvertisement | undefined;
+  /** The holder the lock names, as last seen by the watch. */
+  private holder: LeaderAdvertisement | undefined;
+  /** Between a finished promotion and the demotion. */
+  private promoted = false;
   private readonly stopWatch: () => void;
   private loop: Promise<void> | undefined;
   private steppedDown: ((ok: boolean) => void) | undefined;
 
   constructor(private readonly o: HaControllerOptions) {
-    this.stopWatch = o.backend.watchLeader(LOCK_KEY, (leader) => {
-      this.current = leader;
+    this.stopWatch = o.backend.watchLeader(HA_LOCK_KEY, (leader) => {
+      this.holder = leader;
       o.logger.debug({ leader: leader?.apiAddr ?? null }, 'lock holder changed');
+      this.publish();
     });
   }
 
-  /** The current lock holder as last seen (undefined: nobody). */
-  get leader(): LeaderAdvertisement | undefined {
-    return this.current;
-  }
-
-  get isSelf(): boolean {
-    return this.current?.nodeId === this.o.advertisement.nodeId;
+  private publish(): void {
+    const self = this.o.advertisement;
+    if (this.promoted) this.o.publishLeader(self);
+    else this.o.publishLeader(this.holder?.nodeId === self.nodeId ? undefined : this.holder);
   }
 
   start(): void {
@@ -73,7 +74,8 @@ export class HaController {
 
   /** Releases the lock (if held) and waits for the node to be a standby. False if it was not active. */
   stepDown(): Promise<boolean> {
-    if (this.stepDownRequest === undefined || this.stepDownRequest.signal.aborted) return Promise.resolve(false);
+    if (this.stepDownRequest === undefined || this.stepDownRequest.signal.aborted)
+      return Promise.resolve(false);
     return new Promise((resolve) => {
       this.steppedDown = resolve;
       this.stepDownRequest?.abort(new Error('step-down requested'));
@@ -86,6 +88,8 @@ export class HaController {
     this.stepDownRequest?.abort(new Error('HA stopped'));
     this.stopWatch();
     await this.loop;
+    this.holder = undefined;
+    this.o.publishLeader(undefined);
   }
 
   private stopped(): boolean {
@@ -95,7 +99,7 @@ export class HaController {
   private async run(): Promise<void> {
     const log = this.o.logger;
     while (!this.stopping.signal.aborted) {
-      const lock = this.o.backend.lock(LOCK_KEY, this.o.advertisement);
+      const lock = this.o.backend.lock(HA_LOCK_KEY, this.o.advertisement);
       this.lock = lock;
       let lost: AbortSignal;
       try {
@@ -106,11 +110,12 @@ export class HaController {
         await sleep(1000, this.stopping.signal);
         continue;
       }
-      this.current = this.o.advertisement;
       const stepDown = new AbortController();
       this.stepDownRequest = stepDown;
       try {
         await this.o.hooks.promote();
+        this.promoted = true;
+        this.publish();
       } catch (err) {
         log.error({ err }, 'promotion failed; giving the lock up');
         await this.o.hooks.demote('promotion failed', false).catch(() => undefined);
@@ -131,14 +136,20 @@ export class HaController {
           );
       });
       const steppingDown = stepDown.signal.aborted && !lost.aborted;
-      const reason = lost.aborted ? `lost the HA lock: ${String((lost.reason as Error | undefined)?.message ?? lost.reason)}` : steppingDown ? 'stepped down' : 'stopping';
+      const reason = lost.aborted
+        ? `lost the HA lock: ${String((lost.reason as Error | undefined)?.message ?? lost.reason)}`
+        : steppingDown
+          ? 'stepped down'
+          : 'stopping';
+      this.promoted = false;
+      this.publish();
       await this.o.hooks.demote(reason, steppingDown);
       if (!lost.aborted) await this.o.hooks.beforeRelease?.().catch(() => undefined);
       await lock.release().catch((err: unknown) => {
         log.warn({ err }, 'releasing the HA lock failed');
       });
       // The watch reports the next holder; until then nobody is known to hold the lock.
-      if (this.leader?.nodeId === this.o.advertisement.nodeId) this.current = undefined;
+      if (this.holder?.nodeId === this.o.advertisement.nodeId) this.holder = undefined;
       this.steppedDown?.(true);
       this.steppedDown = undefined;
       if (steppingDown) await sleep(this.o.stepDownCoolOffMs, this.stopping.signal);

@@ -9,7 +9,12 @@ export interface LockoutSettings {
   readonly disabled: boolean;
 }
 
-export const DEFAULT_LOCKOUT: LockoutSettings = { threshold: 5, duration: 15 * 60, counterReset: 15 * 60, disabled: false };
+export const DEFAULT_LOCKOUT: LockoutSettings = {
+  threshold: 5,
+  duration: 15 * 60,
+  counterReset: 15 * 60,
+  disabled: false,
+};
 
 /** The auth method types whose logins are subject to lockout, as in Vault. */
 export const LOCKOUT_TYPES = new Set(['userpass', 'ldap', 'approle']);
@@ -43,17 +48,30 @@ export class UserLockout {
   }
 
   /** Whether the identity is locked out now. */
-  async isLocked(accessor: string, identifier: string, s: LockoutSettings, now = Date.now()): Promise<boolean> {
+  async isLocked(
+    accessor: string,
+    identifier: string,
+    s: LockoutSettings,
+    now = Date.now(),
+  ): Promise<boolean> {
     if (s.disabled) return false;
     const r = await this.read(accessor, identifier);
     return r !== undefined && r.lockedAt !== 0 && now - r.lockedAt < s.duration * 1000;
   }
 
   /** Records a failed login; returns true when this failure locked the identity. */
-  async recordFailure(accessor: string, identifier: string, s: LockoutSettings, now = Date.now()): Promise<boolean> {
+  async recordFailure(
+    accessor: string,
+    identifier: string,
+    s: LockoutSettings,
+    now = Date.now(),
+  ): Promise<boolean> {
     if (s.disabled) return false;
     const existing = await this.read(accessor, identifier);
-    const fresh = existing === undefined || now - existing.lastFailure > s.counterReset * 1000 || (existing.lockedAt !== 0 && now - existing.lockedAt >= s.duration * 1000);
+    const fresh =
+      existing === undefined ||
+      now - existing.lastFailure > s.counterReset * 1000 ||
+      (existing.lockedAt !== 0 && now - existing.lockedAt >= s.duration * 1000);
     const r: Record_ = fresh ? { identifier, failures: 0, lastFailure: now, lockedAt: 0 } : existing;
     r.failures += 1;
     r.lastFailure = now;
@@ -73,7 +91,10 @@ export class UserLockout {
   }
 
   /** Locked identities per mount accessor (only those still locked under their mount's settings). */
-  async locked(settingsOf: (accessor: string) => LockoutSettings, now = Date.now()): Promise<Map<string, string[]>> {
+  async locked(
+    settingsOf: (accessor: string) => LockoutSettings,
+    now = Date.now(),
+  ): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     for (const folder of await this.storage.list('')) {
       if (!folder.endsWith('/')) continue;
@@ -83,7 +104,8 @@ export class UserLockout {
         const raw = await this.storage.get(folder + h);
         if (raw === undefined) continue;
         const r = JSON.parse(raw.toString('utf8')) as Record_;
-        if (r.lockedAt !== 0 && now - r.lockedAt < s.duration * 1000) out.set(accessor, [...(out.get(accessor) ?? []), r.identifier]);
+        if (r.lockedAt !== 0 && now - r.lockedAt < s.duration * 1000)
+          out.set(accessor, [...(out.get(accessor) ?? []), r.identifier]);
       }
     }
     return out;

@@ -1,3 +1,5 @@
+import { STORAGE_KEYS, authMountPrefix, logicalMountPrefix } from '../storage-keys.js';
+
 /** One row of a mount table (secrets engines in `mounts`, auth methods in `auth`). */
 export interface MountConfig {
   default_lease_ttl: number;
@@ -41,9 +43,9 @@ export function routePrefix(e: Pick<MountEntry, 'table' | 'path'>): string {
 
 /** The storage prefix of the mount's private view, under the barrier. */
 export function storagePrefix(e: Pick<MountEntry, 'table' | 'uuid' | 'type'>): string {
-  if (e.type === 'system') return 'sys/';
-  if (e.type === 'token') return 'sys/token/';
-  return e.table === 'auth' ? `auth/${e.uuid}/` : `logical/${e.uuid}/`;
+  if (e.type === 'system') return STORAGE_KEYS.system;
+  if (e.type === 'token') return STORAGE_KEYS.tokens;
+  return e.table === 'auth' ? authMountPrefix(e.uuid) : logicalMountPrefix(e.uuid);
 }
 
 /** The JSON shape `sys/mounts` and `sys/auth` answer with. */
@@ -55,9 +57,12 @@ export function mountEntryJson(e: MountEntry): Record<string, unknown> {
   };
   if (e.config.token_type !== undefined) config.token_type = e.config.token_type;
   if (e.config.listing_visibility !== undefined) config.listing_visibility = e.config.listing_visibility;
-  if (e.config.audit_non_hmac_request_keys !== undefined) config.audit_non_hmac_request_keys = e.config.audit_non_hmac_request_keys;
-  if (e.config.audit_non_hmac_response_keys !== undefined) config.audit_non_hmac_response_keys = e.config.audit_non_hmac_response_keys;
-  if (e.config.passthrough_request_headers !== undefined) config.passthrough_request_headers = e.config.passthrough_request_headers;
+  if (e.config.audit_non_hmac_request_keys !== undefined)
+    config.audit_non_hmac_request_keys = e.config.audit_non_hmac_request_keys;
+  if (e.config.audit_non_hmac_response_keys !== undefined)
+    config.audit_non_hmac_response_keys = e.config.audit_non_hmac_response_keys;
+  if (e.config.passthrough_request_headers !== undefined)
+    config.passthrough_request_headers = e.config.passthrough_request_headers;
   if (e.config.user_lockout_config !== undefined) config.user_lockout_config = e.config.user_lockout_config;
   return {
     type: e.type,

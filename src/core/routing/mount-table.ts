@@ -6,8 +6,9 @@ import { StorageView } from '../barrier/view.js';
 import type { MountConfig, MountEntry } from './mount-entry.js';
 import { routePrefix, storagePrefix } from './mount-entry.js';
 import type { Router } from './router.js';
+import { STORAGE_KEYS } from '../storage-keys.js';
 
-const TABLE_KEYS = { mounts: 'core/mounts', auth: 'core/auth' } as const;
+const TABLE_KEYS = { mounts: STORAGE_KEYS.mountTable, auth: STORAGE_KEYS.authTable } as const;
 
 /** Prefixes no user mount may take, and types that exist once. */
 const PROTECTED_PREFIXES = ['sys/', 'cubbyhole/', 'identity/', 'auth/', 'audit/'];
@@ -30,7 +31,10 @@ export interface MountTableDeps {
   readonly logger: Logger;
   readonly system: SystemView;
   /** Factories by type for each table. */
-  readonly factories: { readonly mounts: ReadonlyMap<string, BackendFactory>; readonly auth: ReadonlyMap<string, BackendFactory> };
+  readonly factories: {
+    readonly mounts: ReadonlyMap<string, BackendFactory>;
+    readonly auth: ReadonlyMap<string, BackendFactory>;
+  };
   /** Called after a mount is removed so leases under it can be revoked. */
   readonly onUnmount?: (prefix: string) => Promise<void>;
 }
@@ -45,7 +49,8 @@ export function normalizeMountPath(path: string): string {
   const p = path.replace(/^\/+/, '').replace(/\/+$/, '');
   if (p === '') throw new InvalidRequestError('mount path must not be empty');
   for (const seg of p.split('/')) {
-    if (seg === '' || seg === '.' || seg === '..') throw new InvalidRequestError(`invalid mount path "${path}"`);
+    if (seg === '' || seg === '.' || seg === '..')
+      throw new InvalidRequestError(`invalid mount path "${path}"`);
   }
   return `${p}/`;
 }
@@ -88,7 +93,9 @@ export class MountTable {
     }
     if (!this.deps.factories[m.table].has(canonicalType(m.type))) {
       throw new InvalidRequestError(
-        m.table === 'auth' ? `unknown auth method type: ${m.type}` : `plugin not found in the catalog: ${m.type}`,
+        m.table === 'auth'
+          ? `unknown auth method type: ${m.type}`
+          : `plugin not found in the catalog: ${m.type}`,
       );
     }
     const entry = this.newEntry({ ...m, path });
@@ -120,10 +127,15 @@ export class MountTable {
     this.deps.logger.info({ path: prefix }, 'unmounted');
   }
 
-  async tune(table: 'mounts' | 'auth', rawPath: string, change: { config?: Partial<MountConfig>; description?: string; options?: Record<string, string> }): Promise<MountEntry> {
+  async tune(
+    table: 'mounts' | 'auth',
+    rawPath: string,
+    change: { config?: Partial<MountConfig>; description?: string; options?: Record<string, string> },
+  ): Promise<MountEntry> {
     const path = normalizeMountPath(rawPath);
     const entry = this.entries[table].find((e) => e.path === path);
-    if (entry === undefined) throw new InvalidRequestError(`no mount at ${table === 'auth' ? 'auth/' : ''}${path}`);
+    if (entry === undefined)
+      throw new InvalidRequestError(`no mount at ${table === 'auth' ? 'auth/' : ''}${path}`);
     const next: MountEntry = {
       ...entry,
       config: { ...entry.config, ...change.config },
@@ -180,7 +192,8 @@ export class MountTable {
 
   private async activate(entry: MountEntry): Promise<void> {
     const factory = this.deps.factories[entry.table].get(entry.type);
-    if (factory === undefined) throw new Error(`no backend for mount type "${entry.type}" at ${routePrefix(entry)}`);
+    if (factory === undefined)
+      throw new Error(`no backend for mount type "${entry.type}" at ${routePrefix(entry)}`);
     const storage = new StorageView(this.deps.storage, storagePrefix(entry));
     const backend: LogicalBackend = await factory({
       mountPath: routePrefix(entry),

@@ -22,9 +22,10 @@ export class Router {
 
   mount(entry: MountEntry, backend: LogicalBackend, storage: StorageView): void {
     const prefix = routePrefix(entry);
-    this.routes = [...this.routes.filter((r) => r.prefix !== prefix), { prefix, entry, backend, storage }].sort(
-      (a, b) => b.prefix.length - a.prefix.length,
-    );
+    this.routes = [
+      ...this.routes.filter((r) => r.prefix !== prefix),
+      { prefix, entry, backend, storage },
+    ].sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
   unmount(prefix: string): void {

@@ -5,11 +5,13 @@ import { InvalidRequestError } from '../../helper/errors.js';
  * expected length, or the share is refused without touching the unseal progress.
  */
 export function decodeKeyShare(key: unknown, expectedLength: number): Buffer {
-  if (typeof key !== 'string' || key.trim() === '') throw new InvalidRequestError("missing required parameter 'key'");
+  if (typeof key !== 'string' || key.trim() === '')
+    throw new InvalidRequestError("missing required parameter 'key'");
   const text = key.trim();
   let decoded: Buffer | undefined;
   if (/^[0-9a-fA-F]+$/.test(text) && text.length % 2 === 0) decoded = Buffer.from(text, 'hex');
-  else if (/^[A-Za-z0-9+/]+={0,2}$/.test(text) && text.length % 4 === 0) decoded = Buffer.from(text, 'base64');
+  else if (/^[A-Za-z0-9+/]+={0,2}$/.test(text) && text.length % 4 === 0)
+    decoded = Buffer.from(text, 'base64');
   if (decoded === undefined) throw new InvalidRequestError("'key' must be a valid hex or base64 string");
   if (decoded.length !== expectedLength) {
     throw new InvalidRequestError(

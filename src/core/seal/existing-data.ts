@@ -1,5 +1,6 @@
 import type { PhysicalBackend } from '../../physical/types.js';
 import { InvalidRequestError } from '../../helper/errors.js';
+import { STORAGE_KEYS } from '../storage-keys.js';
 
 /** The first stored key found (depth first, in list order), or undefined when the storage holds none. */
 export async function firstStoredKey(physical: PhysicalBackend): Promise<string | undefined> {
@@ -25,7 +26,7 @@ export async function assertNoExistingData(physical: PhysicalBackend): Promise<v
   if (key === undefined) return;
   throw new InvalidRequestError(
     `Vault is not initialized, but its ${physical.type} storage already holds data (for example "${key}") and ` +
-      'initializing would destroy it: restore the seal configuration (core/seal-config) from a backup, or, ' +
+      `initializing would destroy it: restore the seal configuration (${STORAGE_KEYS.sealConfig}) from a backup, or, ` +
       'if this storage really is disposable, empty it before initializing',
   );
 }

@@ -1,7 +1,5 @@
 import type { PhysicalBackend } from '../../physical/types.js';
-
-/** Where the (unencrypted) seal configuration lives; it holds no secret. */
-export const SEAL_CONFIG_PATH = 'core/seal-config';
+import { STORAGE_KEYS } from '../storage-keys.js';
 
 export interface SealConfig {
   readonly type: 'shamir';
@@ -10,11 +8,11 @@ export interface SealConfig {
 }
 
 export async function readSealConfig(physical: PhysicalBackend): Promise<SealConfig | undefined> {
-  const entry = await physical.get(SEAL_CONFIG_PATH);
+  const entry = await physical.get(STORAGE_KEYS.sealConfig);
   if (entry === undefined) return undefined;
   return JSON.parse(entry.value.toString('utf8')) as SealConfig;
 }
 
 export async function writeSealConfig(physical: PhysicalBackend, config: SealConfig): Promise<void> {
-  await physical.put({ key: SEAL_CONFIG_PATH, value: Buffer.from(JSON.stringify(config), 'utf8') });
+  await physical.put({ key: STORAGE_KEYS.sealConfig, value: Buffer.from(JSON.stringify(config), 'utf8') });
 }

@@ -5,9 +5,10 @@ import { openBytes, sealBytes } from '../barrier/crypto.js';
 import { combineShares, splitSecret } from './shamir.js';
 import type { SealConfig } from './seal-config.js';
 import { readSealConfig, writeSealConfig } from './seal-config.js';
+import { STORAGE_KEYS } from '../storage-keys.js';
 
 /** The root key, encrypted by the unseal key that the Shamir shares reconstruct. */
-export const ROOT_KEY_PATH = 'core/root-key';
+const ROOT_KEY_PATH = STORAGE_KEYS.rootKey;
 
 export interface InitParams {
   readonly secretShares: number;
@@ -17,11 +18,14 @@ export interface InitParams {
 /** Checks Vault's rules for shares and threshold; every violation is a 400 naming the field. */
 export function validateInitParams(p: InitParams): void {
   const { secretShares: n, secretThreshold: t } = p;
-  if (!Number.isInteger(n) || n < 1) throw new InvalidRequestError('secret_shares must be an integer of at least 1');
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidRequestError('secret_shares must be an integer of at least 1');
   if (n > 255) throw new InvalidRequestError('secret_shares must be at most 255');
-  if (!Number.isInteger(t) || t < 1) throw new InvalidRequestError('secret_threshold must be an integer of at least 1');
+  if (!Number.isInteger(t) || t < 1)
+    throw new InvalidRequestError('secret_threshold must be an integer of at least 1');
   if (t > n) throw new InvalidRequestError('secret_threshold cannot be larger than secret_shares');
-  if (n > 1 && t === 1) throw new InvalidRequestError('secret_threshold must be greater than one for multiple shares');
+  if (n > 1 && t === 1)
+    throw new InvalidRequestError('secret_threshold must be greater than one for multiple shares');
 }
 
 /**
@@ -42,7 +46,10 @@ export class ShamirSeal {
     validateInitParams(p);
     const unsealKey = randomBytes(32);
     try {
-      await this.physical.put({ key: ROOT_KEY_PATH, value: sealBytes(unsealKey, rootKey, Buffer.from(ROOT_KEY_PATH)) });
+      await this.physical.put({
+        key: ROOT_KEY_PATH,
+        value: sealBytes(unsealKey, rootKey, Buffer.from(ROOT_KEY_PATH)),
+      });
       const shares = await splitSecret(unsealKey, p.secretShares, p.secretThreshold);
       await writeSealConfig(this.physical, {
         type: 'shamir',

@@ -26,7 +26,9 @@ export function internalUiPaths(d: SystemDeps): PathSpec[] {
     const prefix = match.route.prefix;
     if (!acl.isRoot && !acl.hasAnyAccessUnder(prefix)) throw denied();
     const entry = match.route.entry;
-    return { data: { ...mountEntryJson(entry), path: entry.table === 'auth' ? routePrefix(entry) : entry.path } };
+    return {
+      data: { ...mountEntryJson(entry), path: entry.table === 'auth' ? routePrefix(entry) : entry.path },
+    };
   };
   const all = async (req: LogicalRequest): Promise<LogicalResponse> => {
     const policies = req.tokenEntry?.policies ?? [];
@@ -34,15 +36,22 @@ export function internalUiPaths(d: SystemDeps): PathSpec[] {
     const secret: Record<string, unknown> = {};
     const auth: Record<string, unknown> = {};
     for (const e of d.mounts.list('mounts')) {
-      if (policies.length > 0 && (acl.isRoot || acl.hasAnyAccessUnder(e.path))) secret[e.path] = mountEntryJson(e);
+      if (policies.length > 0 && (acl.isRoot || acl.hasAnyAccessUnder(e.path)))
+        secret[e.path] = mountEntryJson(e);
     }
     for (const e of d.mounts.list('auth')) {
-      if (policies.length > 0 && (acl.isRoot || acl.hasAnyAccessUnder(routePrefix(e)))) auth[e.path] = mountEntryJson(e);
+      if (policies.length > 0 && (acl.isRoot || acl.hasAnyAccessUnder(routePrefix(e))))
+        auth[e.path] = mountEntryJson(e);
     }
     return { data: { secret, auth } };
   };
   return [
-    { pattern: '^internal/ui/mounts/?$', fields: {}, operations: { read: all }, synopsis: 'Mounts visible to the caller.' },
+    {
+      pattern: '^internal/ui/mounts/?$',
+      fields: {},
+      operations: { read: all },
+      synopsis: 'Mounts visible to the caller.',
+    },
     {
       pattern: `^internal/ui/mounts/${rest('path')}$`,
       fields: { path: { kind: 'string', description: 'A path inside a mount.' } },

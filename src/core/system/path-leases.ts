@@ -1,7 +1,8 @@
 import type { PathSpec } from '../../framework/backend.js';
 import { rest } from '../../framework/backend.js';
 import type { FieldData } from '../../framework/field-data.js';
-import type { LogicalRequest, LogicalResponse } from '../../logical/types.js';
+import type { LogicalRequest } from '../../logical/types.js';
+import type { CoreResponse } from '../request-handler-types.js';
 import { InvalidRequestError } from '../../helper/errors.js';
 import type { SystemDeps } from './deps.js';
 
@@ -22,7 +23,7 @@ export function leasePaths(d: SystemDeps): PathSpec[] {
     if (id === '') throw new InvalidRequestError("missing required parameter 'lease_id'");
     return id;
   };
-  const lookup = async (_req: LogicalRequest, f: FieldData): Promise<LogicalResponse> => {
+  const lookup = async (_req: LogicalRequest, f: FieldData): Promise<CoreResponse> => {
     const lease = await d.expiration.lookup(leaseId(f));
     if (lease === undefined) throw new InvalidRequestError('invalid lease ID');
     const now = Math.floor(Date.now() / 1000);
@@ -37,7 +38,7 @@ export function leasePaths(d: SystemDeps): PathSpec[] {
       },
     };
   };
-  const renew = async (_req: LogicalRequest, f: FieldData): Promise<LogicalResponse> => {
+  const renew = async (_req: LogicalRequest, f: FieldData): Promise<CoreResponse> => {
     const id = leaseId(f);
     const existing = await d.expiration.lookup(id);
     if (existing === undefined) throw new InvalidRequestError('invalid lease ID');
@@ -52,28 +53,65 @@ export function leasePaths(d: SystemDeps): PathSpec[] {
     await d.expiration.revoke(leaseId(f));
     return undefined;
   };
-  const revokePrefix = (force: boolean) => async (_req: LogicalRequest, f: FieldData): Promise<undefined> => {
-    const prefix = f.string('prefix');
-    if (prefix === '') throw new InvalidRequestError("missing required parameter 'prefix'");
-    await d.expiration.revokePrefix(prefix, force);
-    return undefined;
-  };
-  const list = async (_req: LogicalRequest, f: FieldData): Promise<LogicalResponse | undefined> => {
+  const revokePrefix =
+    (force: boolean) =>
+    async (_req: LogicalRequest, f: FieldData): Promise<undefined> => {
+      const prefix = f.string('prefix');
+      if (prefix === '') throw new InvalidRequestError("missing required parameter 'prefix'");
+      await d.expiration.revokePrefix(prefix, force);
+      return undefined;
+    };
+  const list = async (_req: LogicalRequest, f: FieldData): Promise<CoreResponse | undefined> => {
     const keys = await d.expiration.listPrefix(f.string('prefix'));
     return keys.length === 0 ? undefined : { data: { keys } };
   };
   return [
     { pattern: '^leases/lookup/?$', fields, operations: { update: lookup }, synopsis: 'Look a lease up.' },
-    { pattern: `^leases/lookup/${rest('prefix')}$`, fields, operations: { list }, synopsis: 'List leases under a prefix.' },
+    {
+      pattern: `^leases/lookup/${rest('prefix')}$`,
+      fields,
+      operations: { list },
+      synopsis: 'List leases under a prefix.',
+    },
     { pattern: '^leases/renew/?$', fields, operations: { update: renew }, synopsis: 'Renew a lease.' },
-    { pattern: `^leases/renew/${rest('url_lease_id')}$`, fields, operations: { update: renew }, synopsis: 'Renew a lease.' },
+    {
+      pattern: `^leases/renew/${rest('url_lease_id')}$`,
+      fields,
+      operations: { update: renew },
+      synopsis: 'Renew a lease.',
+    },
     { pattern: '^renew/?$', fields, operations: { update: renew }, synopsis: 'Renew a lease (legacy).' },
-    { pattern: `^renew/${rest('url_lease_id')}$`, fields, operations: { update: renew }, synopsis: 'Renew a lease (legacy).' },
+    {
+      pattern: `^renew/${rest('url_lease_id')}$`,
+      fields,
+      operations: { update: renew },
+      synopsis: 'Renew a lease (legacy).',
+    },
     { pattern: '^leases/revoke/?$', fields, operations: { update: revoke }, synopsis: 'Revoke a lease.' },
-    { pattern: `^leases/revoke/${rest('url_lease_id')}$`, fields, operations: { update: revoke }, synopsis: 'Revoke a lease.' },
+    {
+      pattern: `^leases/revoke/${rest('url_lease_id')}$`,
+      fields,
+      operations: { update: revoke },
+      synopsis: 'Revoke a lease.',
+    },
     { pattern: '^revoke/?$', fields, operations: { update: revoke }, synopsis: 'Revoke a lease (legacy).' },
-    { pattern: `^revoke/${rest('url_lease_id')}$`, fields, operations: { update: revoke }, synopsis: 'Revoke a lease (legacy).' },
-    { pattern: `^(leases/)?revoke-prefix/${rest('prefix')}$`, fields, operations: { update: revokePrefix(false) }, synopsis: 'Revoke by prefix.' },
-    { pattern: `^(leases/)?revoke-force/${rest('prefix')}$`, fields, operations: { update: revokePrefix(true) }, synopsis: 'Force-revoke by prefix.' },
+    {
+      pattern: `^revoke/${rest('url_lease_id')}$`,
+      fields,
+      operations: { update: revoke },
+      synopsis: 'Revoke a lease (legacy).',
+    },
+    {
+      pattern: `^(leases/)?revoke-prefix/${rest('prefix')}$`,
+      fields,
+      operations: { update: revokePrefix(false) },
+      synopsis: 'Revoke by prefix.',
+    },
+    {
+      pattern: `^(leases/)?revoke-force/${rest('prefix')}$`,
+      fields,
+      operations: { update: revokePrefix(true) },
+      synopsis: 'Force-revoke by prefix.',
+    },
   ];
 }

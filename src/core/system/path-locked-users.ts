@@ -18,18 +18,26 @@ export function lockedUserPaths(d: SystemDeps): PathSpec[] {
     const only = f.string('mount_accessor');
     const mounts = [...locked.entries()]
       .filter(([accessor]) => only === '' || accessor === only)
-      .map(([accessor, ids]) => ({ mount_accessor: accessor, counts: ids.length, alias_identifiers: ids.sort() }));
+      .map(([accessor, ids]) => ({
+        mount_accessor: accessor,
+        counts: ids.length,
+        alias_identifiers: ids.sort(),
+      }));
     const total = mounts.reduce((n, m) => n + m.counts, 0);
     return {
       data: {
-        by_namespace: total === 0 ? [] : [{ namespace_id: 'root', namespace_path: '', counts: total, mount_accessors: mounts }],
+        by_namespace:
+          total === 0
+            ? []
+            : [{ namespace_id: 'root', namespace_path: '', counts: total, mount_accessors: mounts }],
         total,
       },
     };
   };
   const unlock = async (_req: LogicalRequest, f: FieldData): Promise<undefined> => {
     const accessor = f.string('mount_accessor');
-    if (d.router.byAccessor(accessor) === undefined) throw new InvalidRequestError(`unknown mount accessor "${accessor}"`);
+    if (d.router.byAccessor(accessor) === undefined)
+      throw new InvalidRequestError(`unknown mount accessor "${accessor}"`);
     await d.lockout.unlock(accessor, f.string('alias_identifier'));
     return undefined;
   };

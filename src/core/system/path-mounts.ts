@@ -28,7 +28,8 @@ function parseConfig(raw: Record<string, unknown> | undefined): Partial<MountCon
       case 'audit_non_hmac_request_keys':
       case 'audit_non_hmac_response_keys':
       case 'passthrough_request_headers':
-        if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new InvalidRequestError(`config.${k} must be a list of strings`);
+        if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+          throw new InvalidRequestError(`config.${k} must be a list of strings`);
         out[k] = v;
         break;
       case 'user_lockout_config':
@@ -42,29 +43,41 @@ function parseConfig(raw: Record<string, unknown> | undefined): Partial<MountCon
         throw new InvalidRequestError(`unknown mount config key "${k}"`);
     }
   }
-  if (out.default_lease_ttl !== undefined && out.max_lease_ttl !== undefined && out.max_lease_ttl > 0 && out.default_lease_ttl > out.max_lease_ttl) {
+  if (
+    out.default_lease_ttl !== undefined &&
+    out.max_lease_ttl !== undefined &&
+    out.max_lease_ttl > 0 &&
+    out.default_lease_ttl > out.max_lease_ttl
+  ) {
     throw new InvalidRequestError('config.default_lease_ttl cannot be larger than config.max_lease_ttl');
   }
   return out;
 }
 
 function parseLockout(v: unknown): NonNullable<MountConfig['user_lockout_config']> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidRequestError('config.user_lockout_config must be an object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new InvalidRequestError('config.user_lockout_config must be an object');
   const out: NonNullable<MountConfig['user_lockout_config']> = {};
   for (const [k, raw] of Object.entries(v as Record<string, unknown>)) {
     switch (k) {
       case 'lockout_threshold':
-        if (typeof raw !== 'number' && typeof raw !== 'string') throw new InvalidRequestError(`user_lockout_config.${k} must be a number`);
+        if (typeof raw !== 'number' && typeof raw !== 'string')
+          throw new InvalidRequestError(`user_lockout_config.${k} must be a number`);
         out.lockout_threshold = Number.parseInt(String(raw), 10);
-        if (!Number.isInteger(out.lockout_threshold) || out.lockout_threshold < 1) throw new InvalidRequestError(`user_lockout_config.${k} must be a positive integer`);
+        if (!Number.isInteger(out.lockout_threshold) || out.lockout_threshold < 1)
+          throw new InvalidRequestError(`user_lockout_config.${k} must be a positive integer`);
         break;
       case 'lockout_duration':
       case 'lockout_counter_reset':
       case 'lockout_counter_reset_duration':
-        out[k === 'lockout_duration' ? 'lockout_duration' : 'lockout_counter_reset'] = parseDurationSeconds(raw, `user_lockout_config.${k}`);
+        out[k === 'lockout_duration' ? 'lockout_duration' : 'lockout_counter_reset'] = parseDurationSeconds(
+          raw,
+          `user_lockout_config.${k}`,
+        );
         break;
       case 'lockout_disable':
-        if (typeof raw !== 'boolean') throw new InvalidRequestError(`user_lockout_config.${k} must be a boolean`);
+        if (typeof raw !== 'boolean')
+          throw new InvalidRequestError(`user_lockout_config.${k} must be a boolean`);
         out.lockout_disable = raw;
         break;
       default:
@@ -120,14 +133,24 @@ export function mountPaths(d: SystemDeps, table: 'mounts' | 'auth'): PathSpec[] 
     });
     return undefined;
   };
-  const readOne = (_req: unknown, f: FieldData): Promise<{ data: Record<string, unknown>; topLevel: true } | undefined> => {
+  const readOne = (
+    _req: unknown,
+    f: FieldData,
+  ): Promise<{ data: Record<string, unknown>; topLevel: true } | undefined> => {
     const e = d.mounts.find(table, f.string('path'));
-    return Promise.resolve(e === undefined ? undefined : { data: mountEntryJson(e), topLevel: true as const });
+    return Promise.resolve(
+      e === undefined ? undefined : { data: mountEntryJson(e), topLevel: true as const },
+    );
   };
   // sys/mounts/auth/<path>/tune reaches the auth table, as Vault's CLI uses it for `auth tune`.
   const tuneTarget = (raw: string): { table: 'mounts' | 'auth'; path: string } =>
-    table === 'mounts' && raw.startsWith('auth/') ? { table: 'auth', path: raw.slice('auth/'.length) } : { table, path: raw };
-  const tuneRead = (_req: unknown, f: FieldData): Promise<{ data: Record<string, unknown>; topLevel: true }> => {
+    table === 'mounts' && raw.startsWith('auth/')
+      ? { table: 'auth', path: raw.slice('auth/'.length) }
+      : { table, path: raw };
+  const tuneRead = (
+    _req: unknown,
+    f: FieldData,
+  ): Promise<{ data: Record<string, unknown>; topLevel: true }> => {
     const target = tuneTarget(f.string('path'));
     const e = d.mounts.find(target.table, target.path);
     if (e === undefined) throw new InvalidRequestError(`cannot fetch sysview for path "${f.string('path')}"`);
@@ -143,7 +166,16 @@ export function mountPaths(d: SystemDeps, table: 'mounts' | 'auth'): PathSpec[] 
   };
   const tuneWrite = async (req: { data: Record<string, unknown> }, f: FieldData): Promise<undefined> => {
     const config: Record<string, unknown> = {};
-    for (const k of ['default_lease_ttl', 'max_lease_ttl', 'user_lockout_config', 'listing_visibility', 'token_type', 'audit_non_hmac_request_keys', 'audit_non_hmac_response_keys', 'passthrough_request_headers']) {
+    for (const k of [
+      'default_lease_ttl',
+      'max_lease_ttl',
+      'user_lockout_config',
+      'listing_visibility',
+      'token_type',
+      'audit_non_hmac_request_keys',
+      'audit_non_hmac_response_keys',
+      'passthrough_request_headers',
+    ]) {
       if (req.data[k] !== undefined) config[k] = req.data[k];
     }
     const description = req.data.description;
@@ -168,7 +200,17 @@ export function mountPaths(d: SystemDeps, table: 'mounts' | 'auth'): PathSpec[] 
   } as const;
   return [
     { pattern: `^${name}/?$`, fields: {}, operations: { read: list }, synopsis: `List ${table}.` },
-    { pattern: `^${name}/${rest('path')}/tune/?$`, fields: tuneFields, operations: { read: tuneRead, update: tuneWrite }, synopsis: 'Tune a mount.' },
-    { pattern: `^${name}/${rest('path')}$`, fields: mountFields, operations: { read: readOne, update: enable, delete: disable }, synopsis: 'Enable or disable a mount.' },
+    {
+      pattern: `^${name}/${rest('path')}/tune/?$`,
+      fields: tuneFields,
+      operations: { read: tuneRead, update: tuneWrite },
+      synopsis: 'Tune a mount.',
+    },
+    {
+      pattern: `^${name}/${rest('path')}$`,
+      fields: mountFields,
+      operations: { read: readOne, update: enable, delete: disable },
+      synopsis: 'Enable or disable a mount.',
+    },
   ] as PathSpec[];
 }

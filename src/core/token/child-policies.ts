@@ -30,7 +30,11 @@ export function sanitizePolicies(names: readonly string[], addDefault: boolean):
   return out;
 }
 
-function assertSubsetOfParent(wanted: readonly string[], parent: readonly string[], ignoreDefault: boolean): void {
+function assertSubsetOfParent(
+  wanted: readonly string[],
+  parent: readonly string[],
+  ignoreDefault: boolean,
+): void {
   const held = new Set(sanitizePolicies(parent, false));
   if (wanted.some((p) => !held.has(p) && !(ignoreDefault && p === DEFAULT_POLICY_NAME))) {
     throw new InvalidRequestError('child policies must be subset of parent');
@@ -71,7 +75,8 @@ export function childPolicies(r: ChildPolicyRequest): string[] {
       policies = sanitizePolicies(requested.length > 0 ? requested : r.parent, addDefault);
     }
     const refused = policies.find((p) => disallowed.includes(p));
-    if (refused !== undefined) throw new InvalidRequestError(`token policy "${refused}" is disallowed by this role`);
+    if (refused !== undefined)
+      throw new InvalidRequestError(`token policy "${refused}" is disallowed by this role`);
     if (allowed.length === 0 && !r.privileged) assertSubsetOfParent(policies, r.parent, true);
   } else if (requested.length === 0) {
     policies = sanitizePolicies(r.parent, false);

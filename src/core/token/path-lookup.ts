@@ -36,9 +36,29 @@ export function lookupPaths(d: TokenBackendDeps): PathSpec[] {
     return keys.length === 0 ? undefined : { data: { keys } };
   };
   return [
-    { pattern: '^lookup-self$', fields, operations: { read: self, update: self }, synopsis: 'Look up the calling token.' },
-    { pattern: '^lookup$', fields, operations: { read: lookup, update: lookup }, synopsis: 'Look up a token.' },
-    { pattern: '^lookup-accessor$', fields, operations: { update: byAccessor }, synopsis: 'Look up a token by accessor.' },
-    { pattern: '^accessors/?$', fields: {}, operations: { list: accessors }, synopsis: 'List token accessors.' },
+    {
+      pattern: '^lookup-self$',
+      fields,
+      operations: { read: self, update: self },
+      synopsis: 'Look up the calling token.',
+    },
+    {
+      pattern: '^lookup$',
+      fields,
+      operations: { read: lookup, update: lookup },
+      synopsis: 'Look up a token.',
+    },
+    {
+      pattern: '^lookup-accessor$',
+      fields,
+      operations: { update: byAccessor },
+      synopsis: 'Look up a token by accessor.',
+    },
+    {
+      pattern: '^accessors/?$',
+      fields: {},
+      operations: { list: accessors },
+      synopsis: 'List token accessors.',
+    },
   ];
 }

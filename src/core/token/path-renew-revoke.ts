@@ -1,6 +1,7 @@
 import type { PathSpec } from '../../framework/backend.js';
 import type { FieldData } from '../../framework/field-data.js';
-import type { LogicalRequest, LogicalResponse } from '../../logical/types.js';
+import type { LogicalRequest } from '../../logical/types.js';
+import type { CoreResponse } from '../request-handler-types.js';
 import { InvalidRequestError } from '../../helper/errors.js';
 import type { TokenBackendDeps } from './backend-deps.js';
 import { authBlock } from './auth-block.js';
@@ -19,22 +20,30 @@ function required(f: FieldData, name: 'token' | 'accessor'): string {
 
 /** auth/token/renew*, revoke*. */
 export function renewRevokePaths(d: TokenBackendDeps): PathSpec[] {
-  const renewSalted = async (salted: string | undefined, idForBlock: string, f: FieldData): Promise<LogicalResponse> => {
+  const renewSalted = async (
+    salted: string | undefined,
+    idForBlock: string,
+    f: FieldData,
+  ): Promise<CoreResponse> => {
     const entry = salted === undefined ? undefined : await d.store.lookupSalted(salted);
-    if (salted === undefined || entry === undefined || (entry.expireTime !== 0 && entry.expireTime * 1000 <= Date.now())) {
+    if (
+      salted === undefined ||
+      entry === undefined ||
+      (entry.expireTime !== 0 && entry.expireTime * 1000 <= Date.now())
+    ) {
       throw new InvalidRequestError('token not found');
     }
     await d.checkRenewal(entry);
     const next = await d.issuer.renew(salted, entry, f.duration('increment'), d.ttls().maxLeaseTtl);
     return { data: null, issuedAuth: authBlock(idForBlock, next) };
   };
-  const renew = (_req: LogicalRequest, f: FieldData): Promise<LogicalResponse> => {
+  const renew = (_req: LogicalRequest, f: FieldData): Promise<CoreResponse> => {
     const token = required(f, 'token');
     return renewSalted(d.store.saltedId(token), token, f);
   };
-  const renewSelf = (req: LogicalRequest, f: FieldData): Promise<LogicalResponse> =>
+  const renewSelf = (req: LogicalRequest, f: FieldData): Promise<CoreResponse> =>
     renewSalted(d.store.saltedId(req.clientToken), req.clientToken, f);
-  const renewAccessor = async (_req: LogicalRequest, f: FieldData): Promise<LogicalResponse> => {
+  const renewAccessor = async (_req: LogicalRequest, f: FieldData): Promise<CoreResponse> => {
     const r = await renewSalted(await d.store.saltedByAccessor(required(f, 'accessor')), '', f);
     return r;
   };
@@ -54,17 +63,48 @@ export function renewRevokePaths(d: TokenBackendDeps): PathSpec[] {
   };
   const revokeOrphan = async (_req: LogicalRequest, f: FieldData): Promise<undefined> => {
     const token = required(f, 'token');
-    if ((await d.store.lookup(token)) === undefined) throw new InvalidRequestError('token to revoke not found');
+    if ((await d.store.lookup(token)) === undefined)
+      throw new InvalidRequestError('token to revoke not found');
     await d.store.revokeOrphan(token);
     return undefined;
   };
   return [
     { pattern: '^renew$', fields, operations: { update: renew }, synopsis: 'Renew a token.' },
-    { pattern: '^renew-self$', fields, operations: { update: renewSelf }, synopsis: 'Renew the calling token.' },
-    { pattern: '^renew-accessor$', fields, operations: { update: renewAccessor }, synopsis: 'Renew a token by accessor.' },
-    { pattern: '^revoke$', fields, operations: { update: revoke }, synopsis: 'Revoke a token and its children.' },
-    { pattern: '^revoke-self$', fields, operations: { update: revokeSelf }, synopsis: 'Revoke the calling token.' },
-    { pattern: '^revoke-accessor$', fields, operations: { update: revokeAccessor }, synopsis: 'Revoke a token by accessor.' },
-    { pattern: '^revoke-orphan$', fields, operations: { update: revokeOrphan }, synopsis: 'Revoke a token, orphaning its children.' },
+    {
+      pattern: '^renew-self$',
+      fields,
+      operations: { update: renewSelf },
+      synopsis: 'Renew the calling token.',
+    },
+    {
+      pattern: '^renew-accessor$',
+      fields,
+      operations: { update: renewAccessor },
+      synopsis: 'Renew a token by accessor.',
+    },
+    {
+      pattern: '^revoke$',
+      fields,
+      operations: { update: revoke },
+      synopsis: 'Revoke a token and its children.',
+    },
+    {
+      pattern: '^revoke-self$',
+      fields,
+      operations: { update: revokeSelf },
+      synopsis: 'Revoke the calling token.',
+    },
+    {
+      pattern: '^revoke-accessor$',
+      fields,
+      operations: { update: revokeAccessor },
+      synopsis: 'Revoke a token by accessor.',
+    },
+    {
+      pattern: '^revoke-orphan$',
+      fields,
+      operations: { update: revokeOrphan },
+      synopsis: 'Revoke a token, orphaning its children.',
+    },
   ];
 }

@@ -63,7 +63,8 @@ export function rolePaths(d: TokenBackendDeps): PathSpec[] {
     const suffix = f.string('path_suffix');
     if (suffix.includes('..')) throw new InvalidRequestError('path_suffix must not contain ".."');
     const type = f.string('token_type');
-    if (!['service', 'default-service', ''].includes(type)) throw new InvalidRequestError(`token_type "${type}" is not supported; use "service"`);
+    if (!['service', 'default-service', ''].includes(type))
+      throw new InvalidRequestError(`token_type "${type}" is not supported; use "service"`);
     const role: TokenRole = {
       name,
       allowed_policies: sanitizePolicies(f.strings('allowed_policies'), false),
@@ -72,7 +73,9 @@ export function rolePaths(d: TokenBackendDeps): PathSpec[] {
       renewable: f.bool('renewable'),
       path_suffix: suffix,
       token_period: f.has('token_period') ? f.duration('token_period') : f.duration('period'),
-      token_explicit_max_ttl: f.has('token_explicit_max_ttl') ? f.duration('token_explicit_max_ttl') : f.duration('explicit_max_ttl'),
+      token_explicit_max_ttl: f.has('token_explicit_max_ttl')
+        ? f.duration('token_explicit_max_ttl')
+        : f.duration('explicit_max_ttl'),
       token_ttl: f.duration('token_ttl'),
       token_max_ttl: f.duration('token_max_ttl'),
       token_no_default_policy: f.bool('token_no_default_policy'),

@@ -91,7 +91,8 @@ export class TokenIssuer {
   private async mint(p: IssueParams, wrapping: boolean): Promise<IssuedToken> {
     const policies = new Set(p.policies.map((x) => x.trim().toLowerCase()).filter((x) => x !== ''));
     const isRoot = policies.has('root');
-    if (isRoot && p.rootAllowed !== true) throw new InvalidRequestError('auth methods cannot create root tokens');
+    if (isRoot && p.rootAllowed !== true)
+      throw new InvalidRequestError('auth methods cannot create root tokens');
     if (isRoot) {
       policies.clear();
       policies.add('root');
@@ -103,7 +104,8 @@ export class TokenIssuer {
     if (p.id !== undefined) {
       if (p.id.includes('.')) throw new InvalidRequestError('custom token IDs cannot contain a period');
       if (p.id.trim() === '') throw new InvalidRequestError('custom token ID must not be empty');
-      if ((await this.store.lookup(p.id)) !== undefined) throw new InvalidRequestError('cannot create a token with a duplicate ID');
+      if ((await this.store.lookup(p.id)) !== undefined)
+        throw new InvalidRequestError('cannot create a token with a duplicate ID');
     }
     const ttl = computeTtl({
       requested: p.ttl ?? 0,
@@ -164,7 +166,11 @@ export class TokenIssuer {
       await this.expiration.renew(leaseId, expire - now, wanted);
     }
     // From the stored entry as it is now: a use counted meanwhile must not come back.
-    const next = await this.store.modify(salted, (current) => ({ ...current, expireTime: expire, lastRenewal: now }));
+    const next = await this.store.modify(salted, (current) => ({
+      ...current,
+      expireTime: expire,
+      lastRenewal: now,
+    }));
     if (next === undefined) throw new InvalidRequestError('token not found');
     return next;
   }

@@ -36,7 +36,9 @@ export function computeTtl(i: TtlInput): TtlResult {
     ttl = i.requested > 0 ? i.requested : i.defaultTtl;
   }
   if (max > 0 && ttl > max) {
-    warnings.push(`TTL of "${ttl}s" exceeded the effective max_ttl of "${max}s"; TTL value is capped accordingly`);
+    warnings.push(
+      `TTL of "${ttl}s" exceeded the effective max_ttl of "${max}s"; TTL value is capped accordingly`,
+    );
     ttl = max;
   }
   return { ttl, maxTtl: max, warnings };

@@ -1,9 +1,7 @@
 import type { Storage } from '../../logical/types.js';
 import { InvalidRequestError } from '../../helper/errors.js';
-import { uuid } from '../../helper/random.js';
 import type { TokenStore } from '../token/token-store.js';
 import type { TokenIssuer } from '../token/token-issuer.js';
-import type { HandledResponse } from '../request-handler.js';
 
 /** What a wrapping token guards, kept behind the barrier under its cubbyhole id. */
 interface Wrapped {
@@ -38,14 +36,24 @@ export class Wrapper {
     });
   }
 
-  /** Wraps any JSON document (sys/wrapping/wrap, or a handled response). */
-  async wrap(document: unknown, requestedTtl: number, creationPath: string, wrappedAccessor?: string): Promise<Record<string, unknown>> {
+  /** Wraps any JSON document (sys/wrapping/wrap, or a response: src/core/request-handler-wrap.ts). */
+  async wrap(
+    document: unknown,
+    requestedTtl: number,
+    creationPath: string,
+    wrappedAccessor?: string,
+  ): Promise<Record<string, unknown>> {
     const max = this.maxTtl();
     // Capped at the max TTL, as every token TTL is (durations past it were refused at parse time).
     const ttl = max > 0 ? Math.min(requestedTtl, max) : requestedTtl;
     const issued = await this.issuer.issueResponseWrapping({ ttl, path: 'sys/wrapping/wrap' });
     const creationTime = new Date().toISOString();
-    const wrapped: Wrapped = { response: JSON.stringify(document), creationTime, creationTtl: ttl, creationPath };
+    const wrapped: Wrapped = {
+      response: JSON.stringify(document),
+      creationTime,
+      creationTtl: ttl,
+      creationPath,
+    };
     await this.storage.put(issued.entry.cubbyholeId, Buffer.from(JSON.stringify(wrapped), 'utf8'));
     const info: Record<string, unknown> = {
       token: issued.id,
@@ -58,31 +66,21 @@ export class Wrapper {
     return info;
   }
 
-  async wrapHandled(h: HandledResponse, ttl: number, path: string): Promise<HandledResponse> {
-    const doc = {
-      request_id: uuid(),
-      lease_id: h.leaseId,
-      renewable: h.renewable,
-      lease_duration: h.leaseDuration,
-      data: h.response?.data ?? null,
-      wrap_info: null,
-      warnings: h.warnings.length === 0 ? null : h.warnings,
-      auth: h.auth,
-    };
-    const accessor = typeof h.auth?.accessor === 'string' ? h.auth.accessor : h.response?.wrappedAccessor;
-    const wrapInfo = await this.wrap(doc, ttl, path, accessor);
-    return { response: undefined, auth: null, leaseId: '', leaseDuration: 0, renewable: false, wrapInfo, warnings: [] };
-  }
-
   /** Returns the wrapped document (JSON text) and revokes the wrapping token. */
   unwrap(token: string): Promise<string> {
     return this.consume(token, (wrapped) => Promise.resolve(wrapped.response));
   }
 
   /** What a wrapping token guards, without spending its use. */
-  async lookup(token: string): Promise<{ creation_ttl: number; creation_time: string; creation_path: string }> {
+  async lookup(
+    token: string,
+  ): Promise<{ creation_ttl: number; creation_time: string; creation_path: string }> {
     const { wrapped } = await this.load(token);
-    return { creation_ttl: wrapped.creationTtl, creation_time: wrapped.creationTime, creation_path: wrapped.creationPath };
+    return {
+      creation_ttl: wrapped.creationTtl,
+      creation_time: wrapped.creationTime,
+      creation_path: wrapped.creationPath,
+    };
   }
 
   /** Moves the wrapped document to a new wrapping token with the same TTL and path. */

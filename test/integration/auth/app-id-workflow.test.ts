@@ -4,7 +4,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { startTestServer } from '../../helpers/in-process-server.js';
 import type { TestServer } from '../../helpers/in-process-server.js';
 
-const errorsOf = (body: Record<string, unknown>): string => ((body.errors as string[] | undefined) ?? []).join(' | ');
+const errorsOf = (body: Record<string, unknown>): string =>
+  ((body.errors as string[] | undefined) ?? []).join(' | ');
 
 /**
  * The legacy App-ID workflow: configuration management knows the app ID (mapped to policies), the
@@ -29,12 +30,33 @@ describe('App-ID workflow over HTTP', () => {
   });
 
   it('maps the ids, logs in from inside the CIDR block, and is refused from outside it', async () => {
-    assert.equal((await srv.api('POST', `auth/app-id/map/app-id/${appId}`, { value: 'billing', display_name: 'billing-app' })).status, 204);
-    assert.equal((await srv.api('POST', `auth/app-id/map/user-id/${userId}`, { value: appId, cidr_block: '127.0.0.0/8' })).status, 204);
+    assert.equal(
+      (
+        await srv.api('POST', `auth/app-id/map/app-id/${appId}`, {
+          value: 'billing',
+          display_name: 'billing-app',
+        })
+      ).status,
+      204,
+    );
+    assert.equal(
+      (
+        await srv.api('POST', `auth/app-id/map/user-id/${userId}`, {
+          value: appId,
+          cidr_block: '127.0.0.0/8',
+        })
+      ).status,
+      204,
+    );
 
     const login = await srv.api('POST', 'auth/app-id/login', { app_id: appId, user_id: userId }, '');
     assert.equal(login.status, 200, login.text);
-    const auth = login.body.auth as { client_token: string; policies: string[]; metadata: Record<string, string>; renewable: boolean };
+    const auth = login.body.auth as {
+      client_token: string;
+      policies: string[];
+      metadata: Record<string, string>;
+      renewable: boolean;
+    };
     assert.deepEqual(auth.policies, ['billing', 'default']);
     assert.equal(auth.renewable, true);
     assert.equal(auth.metadata['user-id'], `sha1:${createHash('sha1').update(userId).digest('hex')}`);
@@ -48,7 +70,11 @@ describe('App-ID workflow over HTTP', () => {
     assert.equal((await srv.api('POST', `auth/app-id/login/${appId}`, { user_id: userId }, '')).status, 200);
 
     // the operator narrows the user mapping to a network the machine is not in
-    assert.equal((await srv.api('POST', `auth/app-id/map/user-id/${userId}`, { value: appId, cidr_block: '10.0.0.0/8' })).status, 204);
+    assert.equal(
+      (await srv.api('POST', `auth/app-id/map/user-id/${userId}`, { value: appId, cidr_block: '10.0.0.0/8' }))
+        .status,
+      204,
+    );
     const refused = await srv.api('POST', 'auth/app-id/login', { app_id: appId, user_id: userId }, '');
     assert.equal(refused.status, 400);
     assert.equal(errorsOf(refused.body), 'unauthorized source address');
@@ -59,7 +85,10 @@ describe('App-ID workflow over HTTP', () => {
     const missing = await srv.api('POST', 'auth/app-id/login', { app_id: appId }, '');
     assert.equal(missing.status, 400);
     assert.equal(errorsOf(missing.body), "missing 'app_id' or 'user_id'");
-    for (const body of [{ app_id: appId, user_id: 'ff'.repeat(20) }, { app_id: randomUUID(), user_id: userId }]) {
+    for (const body of [
+      { app_id: appId, user_id: 'ff'.repeat(20) },
+      { app_id: randomUUID(), user_id: userId },
+    ]) {
       const res = await srv.api('POST', 'auth/app-id/login', body, '');
       assert.equal(res.status, 400);
       assert.equal(errorsOf(res.body), 'invalid user ID or app ID');

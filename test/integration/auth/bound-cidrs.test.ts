@@ -15,9 +15,16 @@ describe('token bound CIDRs are enforced on every use', () => {
   });
 
   async function login(role: string, cidr: string): Promise<string> {
-    assert.equal((await srv.api('POST', `auth/approle/role/${role}`, { token_bound_cidrs: cidr })).status, 204);
-    const roleId = ((await srv.api('GET', `auth/approle/role/${role}/role-id`)).body.data as { role_id: string }).role_id;
-    const secretId = ((await srv.api('POST', `auth/approle/role/${role}/secret-id`, {})).body.data as { secret_id: string }).secret_id;
+    assert.equal(
+      (await srv.api('POST', `auth/approle/role/${role}`, { token_bound_cidrs: cidr })).status,
+      204,
+    );
+    const roleId = (
+      (await srv.api('GET', `auth/approle/role/${role}/role-id`)).body.data as { role_id: string }
+    ).role_id;
+    const secretId = (
+      (await srv.api('POST', `auth/approle/role/${role}/secret-id`, {})).body.data as { secret_id: string }
+    ).secret_id;
     const res = await srv.api('POST', 'auth/approle/login', { role_id: roleId, secret_id: secretId }, '');
     assert.equal(res.status, 200, res.text);
     return (res.body.auth as { client_token: string }).client_token;

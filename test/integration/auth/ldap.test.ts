@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort } from '../../helpers/free-port.js';
+import { freePort } from '../../../src/helper/ports.js';
 import { startTestServer } from '../../helpers/in-process-server.js';
 import type { TestServer } from '../../helpers/in-process-server.js';
 import { TestPki } from '../../helpers/openssl-pki.js';

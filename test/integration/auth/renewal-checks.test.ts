@@ -15,12 +15,20 @@ describe('renewing login tokens asks the auth method', () => {
     await srv.stop();
   });
 
-  const renewSelf = (token: string): Promise<{ status: number; text: string }> => srv.api('POST', 'auth/token/renew-self', { increment: '10m' }, token);
+  const renewSelf = (token: string): Promise<{ status: number; text: string }> =>
+    srv.api('POST', 'auth/token/renew-self', { increment: '10m' }, token);
 
   it('userpass: renews while the user and its policies are unchanged; refuses after a policy change or deletion', async () => {
-    await srv.api('POST', 'auth/userpass/users/carol', { password: 'carol-password-1', token_policies: 'reader', token_ttl: '5m' });
+    await srv.api('POST', 'auth/userpass/users/carol', {
+      password: 'carol-password-1',
+      token_policies: 'reader',
+      token_ttl: '5m',
+    });
     const login = async (): Promise<string> =>
-      ((await srv.api('POST', 'auth/userpass/login/carol', { password: 'carol-password-1' }, '')).body.auth as { client_token: string }).client_token;
+      (
+        (await srv.api('POST', 'auth/userpass/login/carol', { password: 'carol-password-1' }, '')).body
+          .auth as { client_token: string }
+      ).client_token;
     const t1 = await login();
     assert.equal((await renewSelf(t1)).status, 200);
     await srv.api('POST', 'auth/userpass/users/carol/policies', { token_policies: 'admin' });
@@ -36,9 +44,16 @@ describe('renewing login tokens asks the auth method', () => {
 
   it('approle: refuses renewal once the role is deleted', async () => {
     await srv.api('POST', 'auth/approle/role/batch', { token_policies: 'reader', token_ttl: '5m' });
-    const roleId = ((await srv.api('GET', 'auth/approle/role/batch/role-id')).body.data as { role_id: string }).role_id;
-    const secretId = ((await srv.api('POST', 'auth/approle/role/batch/secret-id', {})).body.data as { secret_id: string }).secret_id;
-    const token = ((await srv.api('POST', 'auth/approle/login', { role_id: roleId, secret_id: secretId }, '')).body.auth as { client_token: string }).client_token;
+    const roleId = (
+      (await srv.api('GET', 'auth/approle/role/batch/role-id')).body.data as { role_id: string }
+    ).role_id;
+    const secretId = (
+      (await srv.api('POST', 'auth/approle/role/batch/secret-id', {})).body.data as { secret_id: string }
+    ).secret_id;
+    const token = (
+      (await srv.api('POST', 'auth/approle/login', { role_id: roleId, secret_id: secretId }, '')).body
+        .auth as { client_token: string }
+    ).client_token;
     assert.equal((await renewSelf(token)).status, 200);
     await srv.api('DELETE', 'auth/approle/role/batch');
     const refused = await renewSelf(token);

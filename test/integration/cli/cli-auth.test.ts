@@ -27,18 +27,32 @@ describe('tresor auth and login -method against a dev server', () => {
     ok(await tresor(['auth', 'enable', 'userpass'], env));
     const list = ok(await tresor(['auth', 'list'], env));
     assert.match(list.stdout, /userpass\/\s+userpass\s+auth_userpass_[0-9a-f]{8}/);
-    ok(await tresor(['policy', 'write', 'reader', '-'], env, 'path "secret/data/*" {\n  capabilities = ["read"]\n}\n'));
-    ok(await tresor(['write', 'auth/userpass/users/ada', 'password=lovelace-1815', 'token_policies=reader'], env));
+    ok(
+      await tresor(
+        ['policy', 'write', 'reader', '-'],
+        env,
+        'path "secret/data/*" {\n  capabilities = ["read"]\n}\n',
+      ),
+    );
+    ok(
+      await tresor(
+        ['write', 'auth/userpass/users/ada', 'password=lovelace-1815', 'token_policies=reader'],
+        env,
+      ),
+    );
     ok(await tresor(['auth', 'tune', '-default-lease-ttl=30m', 'userpass/'], env));
 
     const noTokenEnv = { HOME: home, VAULT_ADDR: server.address };
-    const login = ok(await tresor(['login', '-method=userpass', 'username=ada', 'password=lovelace-1815'], noTokenEnv));
+    const login = ok(
+      await tresor(['login', '-method=userpass', 'username=ada', 'password=lovelace-1815'], noTokenEnv),
+    );
     assert.match(login.stdout, /Success! You are now authenticated/);
     assert.match(login.stdout, /token_policies\s+\["default" "reader"\]|policies\s+\["default" "reader"\]/);
     const stored = readFileSync(join(home, '.vault-token'), 'utf8');
     assert.match(stored, /^hvs\./);
     const self = ok(await tresor(['token', 'lookup', '-format=json'], noTokenEnv));
-    const data = (JSON.parse(self.stdout) as { data: { policies: string[]; ttl: number; path: string } }).data;
+    const data = (JSON.parse(self.stdout) as { data: { policies: string[]; ttl: number; path: string } })
+      .data;
     assert.deepEqual(data.policies, ['default', 'reader']);
     assert.equal(data.path, 'auth/userpass/login/ada');
     assert.ok(data.ttl > 1700 && data.ttl <= 1800, `tuned TTL applies (ttl ${data.ttl})`);
@@ -51,9 +65,18 @@ describe('tresor auth and login -method against a dev server', () => {
   it('logs in with -method=approle and -token-only', async () => {
     ok(await tresor(['auth', 'enable', 'approle'], env));
     ok(await tresor(['write', 'auth/approle/role/ci', 'token_policies=reader'], env));
-    const roleId = ok(await tresor(['read', '-field=role_id', 'auth/approle/role/ci/role-id'], env)).stdout.trim();
-    const secretId = ok(await tresor(['write', '-f', '-field=secret_id', 'auth/approle/role/ci/secret-id'], env)).stdout.trim();
-    const login = ok(await tresor(['login', '-method=approle', '-token-only', `role_id=${roleId}`, `secret_id=${secretId}`], { HOME: tempHome(), VAULT_ADDR: server.address }));
+    const roleId = ok(
+      await tresor(['read', '-field=role_id', 'auth/approle/role/ci/role-id'], env),
+    ).stdout.trim();
+    const secretId = ok(
+      await tresor(['write', '-f', '-field=secret_id', 'auth/approle/role/ci/secret-id'], env),
+    ).stdout.trim();
+    const login = ok(
+      await tresor(
+        ['login', '-method=approle', '-token-only', `role_id=${roleId}`, `secret_id=${secretId}`],
+        { HOME: tempHome(), VAULT_ADDR: server.address },
+      ),
+    );
     assert.match(login.stdout.trim(), /^hvs\.[A-Za-z0-9]{24}$/);
   });
 

@@ -1,10 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../helpers/free-port.js';
+import { startTresorServer } from '../../../src/cluster/tresor-node.js';
+import { freePort } from '../../../src/helper/ports.js';
+import { TRESOR_FROM_SOURCE } from '../../helpers/server-process.js';
 
 /** The repository root (where src/main.ts lives). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -33,16 +35,6 @@ export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), 'tresor-cli-home-'));
 }
 
-function waitForExit(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else
-      child.once('exit', () => {
-        resolve();
-      });
-  });
-}
-
 /**
  * Starts the real CLI as `tresor server -dev` on a free loopback port with a random root token and
  * waits until GET /v1/sys/health answers.
@@ -51,49 +43,22 @@ export async function startDevServer(): Promise<DevServer> {
   const port = await freePort();
   const rootToken = `root-${randomBytes(6).toString('hex')}`;
   const address = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/main.ts',
-      'server',
-      '-dev',
-      `-dev-listen-address=127.0.0.1:${port}`,
-      `-dev-root-token-id=${rootToken}`,
-    ],
-    { cwd: REPO_ROOT, env: cleanEnv({ HOME: tempHome() }), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await waitForExit(child);
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`tresor server -dev exited with ${child.exitCode}:\n${output}`);
-    try {
-      await fetch(`${address}/v1/sys/health`);
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`tresor server -dev did not answer on ${address} within 60s:\n${output}`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const server = await startTresorServer({
+    name: 'tresor server -dev',
+    invocation: TRESOR_FROM_SOURCE,
+    args: ['-dev', `-dev-listen-address=127.0.0.1:${port}`, `-dev-root-token-id=${rootToken}`],
+    readyUrl: `${address}/v1/sys/health`,
+    env: cleanEnv({ HOME: tempHome() }),
+    keepBytes: Infinity,
+    pollMs: 200,
+  });
+  const output = (): string => server.recentOutput();
+  const stop = (): Promise<void> => server.stop('SIGTERM', 5000);
   // the banner with the unseal key follows the listener start closely
-  for (let i = 0; i < 50 && !/Unseal Key: \S+/.test(output); i++)
+  for (let i = 0; i < 50 && !/Unseal Key: \S+/.test(output()); i++)
     await new Promise((r) => setTimeout(r, 100));
-  const unsealKey = /Unseal Key: (\S+)/.exec(output)?.[1] ?? '';
-  return { address, rootToken, unsealKey, output: () => output, stop };
+  const unsealKey = /Unseal Key: (\S+)/.exec(output())?.[1] ?? '';
+  return { address, rootToken, unsealKey, output, stop };
 }
 
 /** The outcome of one CLI run. */

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { VaultError } from '../../../src/helper/errors.js';
-import { ConsulBackend } from '../../../src/physical/consul/backend.js';
-import { maxValueBytes } from '../../../src/physical/consul/limits.js';
+import { ConsulBackend } from '../../../consul/storage/backend.js';
+import { maxValueBytes } from '../../../consul/client/limits.js';
 import type { TxnOp } from '../../../src/physical/types.js';
 import { CONSUL_START_TIMEOUT, startConsul, type ConsulAgent } from '../../helpers/consul.js';
+import { consulStorageConfig } from '../../../src/config/load.js';
 
 const TEST_TIMEOUT = 120_000;
 
@@ -24,7 +25,7 @@ describe('storage "consul" against a real Consul agent', () => {
     async () => {
       agent = await startConsul();
       // Leading slash stripped and trailing slash appended, as Vault does.
-      backend = new ConsulBackend({ address: agent.httpAddr, path: '/vault' });
+      backend = new ConsulBackend(consulStorageConfig({ address: agent.httpAddr, path: '/vault' }));
     },
     { timeout: CONSUL_START_TIMEOUT },
   );
@@ -36,7 +37,10 @@ describe('storage "consul" against a real Consul agent', () => {
 
   it('normalises the path into a KV prefix', { timeout: TEST_TIMEOUT }, () => {
     assert.equal(backend.settings.prefix, 'vault/');
-    assert.equal(new ConsulBackend({ address: agent.httpAddr }).settings.prefix, 'vault/');
+    assert.equal(
+      new ConsulBackend(consulStorageConfig({ address: agent.httpAddr })).settings.prefix,
+      'vault/',
+    );
   });
 
   it('puts, gets, overwrites and deletes under the prefix', { timeout: TEST_TIMEOUT }, async () => {
@@ -160,12 +164,14 @@ describe('storage "consul" against a real Consul agent', () => {
     'serves many concurrent requests through a small max_parallel, with strong consistency',
     { timeout: TEST_TIMEOUT },
     async () => {
-      const narrow = new ConsulBackend({
-        address: agent.httpAddr,
-        path: 'vault/',
-        max_parallel: '2',
-        consistency_mode: 'strong',
-      });
+      const narrow = new ConsulBackend(
+        consulStorageConfig({
+          address: agent.httpAddr,
+          path: 'vault/',
+          max_parallel: '2',
+          consistency_mode: 'strong',
+        }),
+      );
       try {
         await Promise.all(
           Array.from({ length: 40 }, (_, i) => narrow.put({ key: `par/${i}`, value: Buffer.from([i]) })),
@@ -181,19 +187,26 @@ describe('storage "consul" against a real Consul agent', () => {
     },
   );
 
-  it('rejects bad configuration with a message naming the key', { timeout: TEST_TIMEOUT }, () => {
-    assert.throws(() => new ConsulBackend({ consistency_mode: 'eventual' }), /consistency_mode/);
-    assert.throws(() => new ConsulBackend({ session_ttl: 'soon' }), /session_ttl/);
-    assert.throws(() => new ConsulBackend({ max_parallel: '0' }), /max_parallel/);
-    assert.throws(() => new ConsulBackend({ scheme: 'ftp' }), /scheme/);
-    assert.throws(() => new ConsulBackend({ nonsense: 'x' } as never), /unknown key "nonsense"/);
-  });
+  it(
+    'rejects a bad storage "consul" block with a message naming the key, before a backend exists',
+    { timeout: TEST_TIMEOUT },
+    () => {
+      for (const [body, key] of [
+        [{ consistency_mode: 'eventual' }, /consistency_mode/],
+        [{ session_ttl: 'soon' }, /session_ttl/],
+        [{ max_parallel: '0' }, /max_parallel/],
+        [{ scheme: 'ftp' }, /scheme/],
+        [{ nonsense: 'x' }, /unknown key "nonsense" in storage.consul/],
+      ] as const)
+        assert.throws(() => new ConsulBackend(consulStorageConfig(body)), key);
+    },
+  );
 
   it(
     'fails with a storage error, not a hang, when Consul is unreachable',
     { timeout: TEST_TIMEOUT },
     async () => {
-      const nowhere = new ConsulBackend({ address: '127.0.0.1:1', path: 'vault/' });
+      const nowhere = new ConsulBackend(consulStorageConfig({ address: '127.0.0.1:1', path: 'vault/' }));
       try {
         await assert.rejects(
           nowhere.get('x'),

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ConsulBackend } from '../../../src/physical/consul/backend.js';
+import { ConsulBackend } from '../../../consul/storage/backend.js';
 import type { HaLock, LeaderAdvertisement } from '../../../src/physical/types.js';
 import type { ConsulAgent } from '../../helpers/consul.js';
+import { consulStorageConfig } from '../../../src/config/load.js';
 
 /** The lock key, relative to the `vault/` prefix. */
 export const LOCK = 'core/lock';
@@ -56,13 +57,15 @@ export class LockTestBed {
   constructor(readonly agent: ConsulAgent) {}
 
   node(): ConsulBackend {
-    const b = new ConsulBackend({
-      address: this.agent.httpAddr,
-      path: 'vault/',
-      check_ttl: '1s',
-      lock_delay: '250ms',
-      lock_wait_time: '5s',
-    });
+    const b = new ConsulBackend(
+      consulStorageConfig({
+        address: this.agent.httpAddr,
+        path: 'vault/',
+        check_ttl: '1s',
+        lock_delay: '250ms',
+        lock_wait_time: '5s',
+      }),
+    );
     this.backends.push(b);
     return b;
   }

@@ -5,7 +5,8 @@
  * "lost <reason>" when its lost signal fires.
  * Usage: node --import tsx lock-holder.ts <consul http addr> <node id> [write]
  */
-import { ConsulBackend } from '../../../src/physical/consul/backend.js';
+import { ConsulBackend } from '../../../consul/storage/backend.js';
+import { consulStorageConfig } from '../../../src/config/load.js';
 
 const [address, nodeId, mode] = process.argv.slice(2);
 if (address === undefined || nodeId === undefined) {
@@ -15,7 +16,9 @@ if (address === undefined || nodeId === undefined) {
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
-const backend = new ConsulBackend({ address, path: 'vault/', check_ttl: '1s', lock_delay: '250ms' });
+const backend = new ConsulBackend(
+  consulStorageConfig({ address, path: 'vault/', check_ttl: '1s', lock_delay: '250ms' }),
+);
 const lock = backend.lock('core/lock', {
   nodeId,
   apiAddr: `http://${nodeId}:8200`,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { LockLostError } from '../../../src/physical/consul/fencing.js';
+import { LockLostError } from '../../../consul/lock/fencing.js';
 import { CONSUL_START_TIMEOUT, startConsul, type ConsulAgent } from '../../helpers/consul.js';
 import {
   LOCK,

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ConsulBackend } from '../../../src/physical/consul/backend.js';
+import { ConsulBackend } from '../../../consul/storage/backend.js';
 import type { LeaderAdvertisement } from '../../../src/physical/types.js';
 import { CONSUL_START_TIMEOUT, startConsul, type ConsulAgent } from '../../helpers/consul.js';
+import { consulStorageConfig } from '../../../src/config/load.js';
 
 const TEST_TIMEOUT = 120_000;
 
@@ -46,9 +47,9 @@ describe('Consul restarting under a lock holder and a leader watch', () => {
         lock_delay: '250ms',
         lock_wait_time: '5s',
       };
-      const a = new ConsulBackend(options);
-      const b = new ConsulBackend(options);
-      const watcher = new ConsulBackend(options);
+      const a = new ConsulBackend(consulStorageConfig(options));
+      const b = new ConsulBackend(consulStorageConfig(options));
+      const watcher = new ConsulBackend(consulStorageConfig(options));
       const seen: (string | undefined)[] = [];
       const stopWatch = watcher.watchLeader(LOCK, (leader) => seen.push(leader?.nodeId));
       const cancel = new AbortController();
@@ -75,7 +76,10 @@ describe('Consul restarting under a lock holder and a leader watch', () => {
 
         // Once deposed, the backend keeps refusing writes (a tombstone fence) until it holds a lock again.
         await lockA.release();
-        await assert.rejects(a.put({ key: 'standby-write', value: Buffer.from('x') }), /no longer holds the HA lock/);
+        await assert.rejects(
+          a.put({ key: 'standby-write', value: Buffer.from('x') }),
+          /no longer holds the HA lock/,
+        );
         assert.equal(await b.get('standby-write'), undefined);
       } finally {
         cancel.abort();

@@ -4,11 +4,11 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePorts } from '../../../src/cli/dev-cluster/ports.js';
+import { freePorts } from '../../../src/helper/ports.js';
 import { CONSUL_START_TIMEOUT, consulBinary } from '../../helpers/consul.js';
 import { REPO, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 
-// consul/agent.hcl (ACLs on, default deny), consul/tresor-policy.hcl, consul/dns-policy.hcl and
+// consul/deploy/agent.hcl (ACLs on, default deny), consul/deploy/tresor-policy.hcl, consul/deploy/dns-policy.hcl and
 // deploy/consul-acl-init.sh against a real Consul server: the script's tokens let a tresor node
 // do everything HA needs, and the resolver's token only read what it must.
 
@@ -55,7 +55,7 @@ describe(
         const [httpPort, lan, wan, server] = await freePorts(4, true);
         http = `127.0.0.1:${httpPort ?? 0}`;
         // The compose agent config, moved to loopback and free ports for this machine.
-        const agent = (await readFile(join(REPO, 'consul/agent.hcl'), 'utf8'))
+        const agent = (await readFile(join(REPO, 'consul/deploy/agent.hcl'), 'utf8'))
           .replace(/^data_dir .*$/m, `data_dir = "${join(dir, 'data')}"`)
           .replace(/^client_addr .*$/m, 'client_addr = "127.0.0.1"')
           .replace(/^bind_addr .*$/m, 'bind_addr = "127.0.0.1"');
@@ -67,7 +67,7 @@ describe(
         scriptEnv = {
           PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`,
           CONSUL_HTTP_ADDR: http,
-          POLICY_DIR: join(REPO, 'consul'),
+          POLICY_DIR: join(REPO, 'consul', 'deploy'),
           BOOTSTRAP_DIR: join(dir, 'acl'),
           TOKEN_DIR: join(dir, 'tokens'),
           TOKEN_UID: String(process.getuid?.() ?? 0),

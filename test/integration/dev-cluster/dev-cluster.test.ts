@@ -7,9 +7,10 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONSUL_START_TIMEOUT, consulBinary } from '../../helpers/consul.js';
-import { freePorts } from '../../../src/cli/dev-cluster/ports.js';
+import { freeBasePort, freePorts } from '../../../src/helper/ports.js';
 import { REPO, envWithout } from '../../helpers/server-process.js';
-import { alive, api, eventually, freeBasePort, listening, within } from './harness.js';
+import { vaultApi } from '../../helpers/vault-api.js';
+import { alive, eventually, listening, within } from './harness.js';
 
 describe(
   'tresor dev-cluster: Consul + 3 nodes, initialised and unsealed, stopped by SIGINT',
@@ -30,8 +31,9 @@ describe(
       async () => {
         const consul = await consulBinary();
         dir = await mkdtemp(join(tmpdir(), 'tresor-dev-cluster-test-'));
-        basePort = await freeBasePort();
-        const nodePorts = [0, 1, 10, 11, 20, 21].map((d) => basePort + d);
+        const offsets = [0, 1, 10, 11, 20, 21];
+        basePort = await freeBasePort(offsets);
+        const nodePorts = offsets.map((d) => basePort + d);
         [consulPort = 0, dnsPort = 0] = await freePorts(2, true, new Set(nodePorts));
         child = spawn(
           process.execPath,
@@ -104,11 +106,11 @@ describe(
 
     it('has exactly one active node (200) and two standbys (429)', async () => {
       const codes = await Promise.all(
-        nodes.map(async (n) => (await api(n.addr, 'GET', 'sys/health')).status),
+        nodes.map(async (n) => (await vaultApi(n.addr, 'GET', 'sys/health')).status),
       );
       assert.deepEqual([...codes].sort(), [200, 429, 429], `health codes ${codes.join(',')}`);
       for (const n of nodes) {
-        const seal = await api(n.addr, 'GET', 'sys/seal-status');
+        const seal = await vaultApi(n.addr, 'GET', 'sys/seal-status');
         assert.equal(seal.body.sealed, false);
         assert.equal(seal.body.n, 5);
         assert.equal(seal.body.t, 3);
@@ -124,20 +126,27 @@ describe(
       assert.equal(keys.unseal_threshold, 3);
       const token = String(keys.root_token);
       assert.match(stdout, /WARNING!/);
-      const self = await api(nodes[0]!.addr, 'GET', 'auth/token/lookup-self', token);
+      const self = await vaultApi(nodes[0]!.addr, 'GET', 'auth/token/lookup-self', undefined, { token });
       assert.equal(self.status, 200);
       assert.deepEqual((self.body.data as { policies: string[] }).policies, ['root']);
       const codes = await Promise.all(
-        nodes.map(async (n) => (await api(n.addr, 'GET', 'sys/health')).status),
+        nodes.map(async (n) => (await vaultApi(n.addr, 'GET', 'sys/health')).status),
       );
       const standby = nodes[codes.indexOf(429)]!;
       assert.equal(
-        (await api(standby.addr, 'POST', 'secret/data/dev', token, { data: { hello: 'world' } })).status,
+        (await vaultApi(standby.addr, 'POST', 'secret/data/dev', { data: { hello: 'world' } }, { token }))
+          .status,
         200,
       );
-      const read = await api(nodes[codes.indexOf(200)]!.addr, 'GET', 'secret/data/dev', token);
+      const read = await vaultApi(nodes[codes.indexOf(200)]!.addr, 'GET', 'secret/data/dev', undefined, {
+        token,
+      });
       assert.deepEqual((read.body.data as { data: unknown }).data, { hello: 'world' });
-      assert.equal((await api(standby.addr, 'GET', 'auth/token/lookup-self', 'not-a-token')).status, 403);
+      assert.equal(
+        (await vaultApi(standby.addr, 'GET', 'auth/token/lookup-self', undefined, { token: 'not-a-token' }))
+          .status,
+        403,
+      );
     });
 
     /** The resolver, or undefined when this build has none (dns/main.ts not there yet). */
@@ -161,7 +170,7 @@ describe(
       for (const n of nodes) {
         if (!alive(n.pid)) continue;
         try {
-          if ((await api(n.addr, 'GET', 'sys/health')).status === 200) return n;
+          if ((await vaultApi(n.addr, 'GET', 'sys/health')).status === 200) return n;
         } catch {
           // down
         }

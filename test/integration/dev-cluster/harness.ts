@@ -1,33 +1,8 @@
 /**
- * Helpers of the dev-cluster integration test: free port ranges, TCP probes, process liveness,
- * polling with a deadline, and calls to a node's API.
+ * Helpers of the dev-cluster integration test: TCP probes, process liveness and polling with a
+ * deadline.
  */
-import { connect, createServer } from 'node:net';
-
-/** Whether 127.0.0.1:`port` can be bound right now. */
-export function bindable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => {
-      resolve(false);
-    });
-    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () =>
-      srv.close(() => {
-        resolve(true);
-      }),
-    );
-  });
-}
-
-/** A base port with base, base + 10 and base + 20 (and each + 1) free. */
-export async function freeBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const ports = [0, 1, 10, 11, 20, 21].map((d) => base + d);
-    if ((await Promise.all(ports.map(bindable))).every(Boolean)) return base;
-  }
-  throw new Error('no free base port');
-}
+import { connect } from 'node:net';
 
 /** Whether something accepts TCP connections on 127.0.0.1:`port`. */
 export function listening(port: number): Promise<boolean> {
@@ -84,22 +59,4 @@ export async function eventually(
     if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** Calls `<addr>/v1/<path>` and parses the JSON answer. */
-export async function api(
-  addr: string,
-  method: string,
-  path: string,
-  token?: string,
-  body?: unknown,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${addr}/v1/${path}`, {
-    method,
-    headers: token === undefined ? {} : { 'X-Vault-Token': token },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
 }

@@ -5,7 +5,7 @@ import type { HaCluster, HaNode } from '../../helpers/ha-cluster.js';
 import { CONSUL_START_TIMEOUT } from '../../helpers/consul.js';
 
 /**
- * Zero acknowledged writes lost (DESIGN.md §4): clients write continuously, each write to the
+ * Zero acknowledged writes lost (README.md, "High availability on Consul"): clients write continuously, each write to the
  * next node of the cluster in turn (standbys forward to the active), while the active node is
  * killed with SIGKILL again and again and restarted. Every write that was answered with success
  * must read back afterwards with the value it was acknowledged with.

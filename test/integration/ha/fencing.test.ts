@@ -8,7 +8,7 @@ import type { HaCluster, HaNode } from '../../helpers/ha-cluster.js';
 import { CONSUL_START_TIMEOUT } from '../../helpers/consul.js';
 
 /**
- * Fencing at the level of whole server processes (DESIGN.md §1.4, §4): the active node is frozen
+ * Fencing at the level of whole server processes (consul/lock/fencing.ts): the active node is frozen
  * with SIGSTOP beyond its check TTL, a standby takes over and serves a write, and the frozen node
  * is holding requests it had accepted — some already inside the request pipeline (body half
  * sent before the freeze), some queued on its sockets. After SIGCONT none of them may be

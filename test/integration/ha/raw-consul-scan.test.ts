@@ -6,7 +6,7 @@ import type { HaCluster, HaNode } from '../../helpers/ha-cluster.js';
 import { CONSUL_START_TIMEOUT } from '../../helpers/consul.js';
 
 /**
- * The storage is untrusted (DESIGN.md §1.2): after a known secret value has gone in through the API
+ * The storage is untrusted (README.md, "Architecture", security notes): after a known secret value has gone in through the API
  * — kv v2 data and custom metadata, kv v1, cubbyhole, a policy, a token's id, display name and
  * metadata — no raw Consul KV key or value contains it, in plain text, base64 (at any alignment)
  * or hex; nor the root token, nor the unseal key.

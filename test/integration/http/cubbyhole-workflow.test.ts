@@ -20,17 +20,28 @@ describe('cubbyhole workflow with a limited-use token', () => {
 
   it('runs end to end', async () => {
     // 1. a generic secrets mount called config/ holds database credentials
-    assert.equal((await srv.api('POST', 'sys/mounts/config', { type: 'generic', description: 'app config' })).status, 204);
+    assert.equal(
+      (await srv.api('POST', 'sys/mounts/config', { type: 'generic', description: 'app config' })).status,
+      204,
+    );
     const mounts = await srv.api('GET', 'sys/mounts');
     assert.equal((mounts.body['config/'] as { type: string }).type, 'kv');
-    assert.equal((await srv.api('PUT', 'config/db', { username: 'app', password: 's3cr3t-db-pass' })).status, 204);
+    assert.equal(
+      (await srv.api('PUT', 'config/db', { username: 'app', password: 's3cr3t-db-pass' })).status,
+      204,
+    );
 
     // 2. a policy that allows only the cubbyhole
-    const policy = 'path "cubbyhole/*" {\n  capabilities = ["create", "read", "update", "delete", "list"]\n}\n';
+    const policy =
+      'path "cubbyhole/*" {\n  capabilities = ["create", "read", "update", "delete", "list"]\n}\n';
     assert.equal((await srv.api('PUT', 'sys/policies/acl/cubbyhole-only', { policy })).status, 204);
 
     // 3. automation creates a temporary token with num_uses=4 and only that policy
-    const created = await srv.api('POST', 'auth/token/create', { policies: ['cubbyhole-only'], num_uses: 4, ttl: '10m' });
+    const created = await srv.api('POST', 'auth/token/create', {
+      policies: ['cubbyhole-only'],
+      num_uses: 4,
+      ttl: '10m',
+    });
     assert.equal(created.status, 200);
     const auth = created.body.auth as { client_token: string; policies: string[]; num_uses: number };
     assert.deepEqual(auth.policies, ['cubbyhole-only', 'default']);

@@ -1,27 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { startTestServer } from '../../helpers/in-process-server.js';
 import type { TestServer } from '../../helpers/in-process-server.js';
+import { type ApiResponse, vaultApi } from '../../helpers/vault-api.js';
 
-function rawGet(url: string, token: string): Promise<{ status: number; text: string }> {
+/** GET `url` exactly as written (no normalisation of `..`), with the token. */
+function rawGet(url: string, token: string): Promise<ApiResponse> {
   const u = new URL(url);
-  const path = url.slice(u.origin.length);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, method: 'GET', headers: { 'X-Vault-Token': token } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, text });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return vaultApi(u.origin, 'GET', url.slice(u.origin.length), undefined, { token });
 }
 
-const errorsOf = (body: Record<string, unknown>): string => ((body.errors as string[] | undefined) ?? []).join(' | ');
+const errorsOf = (body: Record<string, unknown>): string =>
+  ((body.errors as string[] | undefined) ?? []).join(' | ');
 
 describe('request pipeline: bad input gets a clear 4xx and changes nothing', () => {
   let srv: TestServer;
@@ -33,16 +23,21 @@ describe('request pipeline: bad input gets a clear 4xx and changes nothing', () 
   });
 
   it('a malformed policy names the line, and no policy is stored', async () => {
-    const policy = 'path "secret/data/a" {\n  capabilities = ["read"]\n}\n\npath "secret/data/b" {\n  capabilities = ["reed"]\n}\n';
+    const policy =
+      'path "secret/data/a" {\n  capabilities = ["read"]\n}\n\npath "secret/data/b" {\n  capabilities = ["reed"]\n}\n';
     const res = await srv.api('PUT', 'sys/policies/acl/broken', { policy });
     assert.equal(res.status, 400);
     assert.match(errorsOf(res.body), /line 6/);
     assert.match(errorsOf(res.body), /reed/);
-    const syntax = await srv.api('PUT', 'sys/policies/acl/broken', { policy: 'path "x" {\n capabilities = [\n}' });
+    const syntax = await srv.api('PUT', 'sys/policies/acl/broken', {
+      policy: 'path "x" {\n capabilities = [\n}',
+    });
     assert.equal(syntax.status, 400);
     assert.match(errorsOf(syntax.body), /line 3/);
     assert.equal((await srv.api('GET', 'sys/policies/acl/broken')).status, 404);
-    const root = await srv.api('PUT', 'sys/policies/acl/root', { policy: 'path "x" { capabilities = ["read"] }' });
+    const root = await srv.api('PUT', 'sys/policies/acl/root', {
+      policy: 'path "x" { capabilities = ["read"] }',
+    });
     assert.equal(root.status, 400);
   });
 
@@ -53,7 +48,7 @@ describe('request pipeline: bad input gets a clear 4xx and changes nothing', () 
     assert.match(errorsOf(mismatch.body), /check-and-set parameter did not match the current version/);
     const read = await srv.api('GET', 'secret/data/cas');
     assert.deepEqual((read.body.data as { data: unknown }).data, { v: 1 });
-    assert.equal(((read.body.data as { metadata: { version: number } }).metadata).version, 1);
+    assert.equal((read.body.data as { metadata: { version: number } }).metadata.version, 1);
     const noData = await srv.api('POST', 'secret/data/cas', { options: { cas: 1 } });
     assert.equal(noData.status, 400);
     assert.match(errorsOf(noData.body), /no data provided/);
@@ -96,11 +91,19 @@ describe('request pipeline: bad input gets a clear 4xx and changes nothing', () 
     assert.equal(noType.status, 400);
     const badVersion = await srv.api('POST', 'sys/mounts/z', { type: 'kv', options: { version: '7' } });
     assert.equal(badVersion.status, 400);
-    const badTtl = await srv.api('POST', 'sys/mounts/w', { type: 'kv', config: { default_lease_ttl: 'forever' } });
+    const badTtl = await srv.api('POST', 'sys/mounts/w', {
+      type: 'kv',
+      config: { default_lease_ttl: 'forever' },
+    });
     assert.equal(badTtl.status, 400);
     assert.match(errorsOf(badTtl.body), /invalid duration/);
     const mounts = await srv.api('GET', 'sys/mounts');
-    assert.deepEqual(Object.keys(mounts.body.data as object).sort(), ['app/', 'cubbyhole/', 'secret/', 'sys/']);
+    assert.deepEqual(Object.keys(mounts.body.data as object).sort(), [
+      'app/',
+      'cubbyhole/',
+      'secret/',
+      'sys/',
+    ]);
   });
 
   it('transport mistakes: bad list flag, PATCH without merge-patch, malformed JSON, bad wrap TTL', async () => {
@@ -113,7 +116,9 @@ describe('request pipeline: bad input gets a clear 4xx and changes nothing', () 
     assert.match(errorsOf(json.body), /failed to parse JSON input/);
     const wrap = await srv.api('GET', 'secret/data/cas', undefined, undefined, { 'X-Vault-Wrap-TTL': '-5' });
     assert.equal(wrap.status, 400);
-    const wrapText = await srv.api('GET', 'secret/data/cas', undefined, undefined, { 'X-Vault-Wrap-TTL': 'soon' });
+    const wrapText = await srv.api('GET', 'secret/data/cas', undefined, undefined, {
+      'X-Vault-Wrap-TTL': 'soon',
+    });
     assert.equal(wrapText.status, 400);
   });
 
@@ -123,7 +128,14 @@ describe('request pipeline: bad input gets a clear 4xx and changes nothing', () 
     const bad = await srv.api('GET', 'secret/data/cas', undefined, 'hvs.bogus');
     assert.equal(bad.status, 403);
     assert.match(errorsOf(bad.body), /invalid token/);
-    assert.equal((await srv.api('PUT', 'sys/policies/acl/small', { policy: 'path "auth/token/create" { capabilities = ["update"] }' })).status, 204);
+    assert.equal(
+      (
+        await srv.api('PUT', 'sys/policies/acl/small', {
+          policy: 'path "auth/token/create" { capabilities = ["update"] }',
+        })
+      ).status,
+      204,
+    );
     const child = await srv.api('POST', 'auth/token/create', { policies: ['small'] });
     const token = (child.body.auth as { client_token: string }).client_token;
     const escalate = await srv.api('POST', 'auth/token/create', { policies: ['small', 'admin'] }, token);
@@ -146,7 +158,9 @@ describe('request pipeline: bad input gets a clear 4xx and changes nothing', () 
     const noTtl = await srv.api('PUT', 'sys/wrapping/wrap', { a: 'b' });
     assert.equal(noTtl.status, 400);
     assert.match(errorsOf(noTtl.body), /requires response wrapping/);
-    const wrapped = await srv.api('PUT', 'sys/wrapping/wrap', { a: 'b' }, undefined, { 'X-Vault-Wrap-TTL': '5m' });
+    const wrapped = await srv.api('PUT', 'sys/wrapping/wrap', { a: 'b' }, undefined, {
+      'X-Vault-Wrap-TTL': '5m',
+    });
     const info = wrapped.body.wrap_info as { token: string; ttl: number; creation_path: string };
     assert.equal(info.ttl, 300);
     assert.equal(info.creation_path, 'sys/wrapping/wrap');

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { startConfiguredServer } from '../../helpers/in-process-server.js';
 import type { TestServer } from '../../helpers/in-process-server.js';
 
-const errorsOf = (body: Record<string, unknown>): string => ((body.errors as string[] | undefined) ?? []).join(' | ');
+const errorsOf = (body: Record<string, unknown>): string =>
+  ((body.errors as string[] | undefined) ?? []).join(' | ');
 
 /** Every endpoint of the core node, fed bad input: a clear 4xx, and nothing changes. */
 describe('sys endpoints reject bad input and change nothing', () => {
@@ -32,7 +33,11 @@ describe('sys endpoints reject bad input and change nothing', () => {
   const badInits: [string, unknown, RegExp][] = [
     ['no parameters', {}, /missing required parameter 'secret_shares'/],
     ['threshold missing', { secret_shares: 3 }, /missing required parameter 'secret_threshold'/],
-    ['threshold above shares', { secret_shares: 3, secret_threshold: 5 }, /cannot be larger than secret_shares/],
+    [
+      'threshold above shares',
+      { secret_shares: 3, secret_threshold: 5 },
+      /cannot be larger than secret_shares/,
+    ],
     ['more than 255 shares', { secret_shares: 256, secret_threshold: 3 }, /at most 255/],
     ['zero shares', { secret_shares: 0, secret_threshold: 0 }, /at least 1/],
     ['threshold 1 with several shares', { secret_shares: 5, secret_threshold: 1 }, /greater than one/],
@@ -57,7 +62,12 @@ describe('sys endpoints reject bad input and change nothing', () => {
     const array = await srv.api('PUT', 'sys/init', '[1,2]', '');
     assert.equal(array.status, 400);
     assert.match(errorsOf(array.body), /must be a JSON object/);
-    const huge = await srv.api('PUT', 'sys/init', JSON.stringify({ secret_shares: 1, secret_threshold: 1, pad: 'x'.repeat(33 * 1024 * 1024) }), '');
+    const huge = await srv.api(
+      'PUT',
+      'sys/init',
+      JSON.stringify({ secret_shares: 1, secret_threshold: 1, pad: 'x'.repeat(33 * 1024 * 1024) }),
+      '',
+    );
     assert.equal(huge.status, 413);
     assert.deepEqual((await srv.api('GET', 'sys/init', undefined, '')).body, { initialized: false });
   });

@@ -21,7 +21,10 @@ describe('sudo-protected sys operations follow policies', () => {
   it('rotates and reads key status with the right capabilities, sudo included for rotate', async () => {
     const noSudo = await tokenWith('rotate-nosudo', 'path "sys/rotate" { capabilities = ["update"] }');
     assert.equal((await srv.api('PUT', 'sys/rotate', undefined, noSudo)).status, 403);
-    const sudo = await tokenWith('rotate-sudo', 'path "sys/rotate" { capabilities = ["update", "sudo"] }\npath "sys/key-status" { capabilities = ["read"] }');
+    const sudo = await tokenWith(
+      'rotate-sudo',
+      'path "sys/rotate" { capabilities = ["update", "sudo"] }\npath "sys/key-status" { capabilities = ["read"] }',
+    );
     assert.equal((await srv.api('PUT', 'sys/rotate', undefined, sudo)).status, 204);
     const status = await srv.api('GET', 'sys/key-status', undefined, sudo);
     assert.equal(status.status, 200);

@@ -14,14 +14,21 @@ interface AuthBlock {
 
 describe('token store over HTTP', () => {
   let srv: TestServer;
-  const create = async (body: Record<string, unknown>, token?: string, path = 'auth/token/create'): Promise<AuthBlock> => {
+  const create = async (
+    body: Record<string, unknown>,
+    token?: string,
+    path = 'auth/token/create',
+  ): Promise<AuthBlock> => {
     const r = await srv.api('POST', path, body, token);
     assert.equal(r.status, 200, r.text);
     return r.body.auth as AuthBlock;
   };
   before(async () => {
     srv = await startTestServer();
-    await srv.api('PUT', 'sys/policies/acl/parent', { policy: 'path "auth/token/create" { capabilities = ["update"] }\npath "secret/*" { capabilities = ["read"] }' });
+    await srv.api('PUT', 'sys/policies/acl/parent', {
+      policy:
+        'path "auth/token/create" { capabilities = ["update"] }\npath "secret/*" { capabilities = ["read"] }',
+    });
   });
   after(async () => {
     await srv.stop();
@@ -40,10 +47,17 @@ describe('token store over HTTP', () => {
     assert.deepEqual(d.meta, { team: 'x' });
     assert.equal(d.path, 'auth/token/create');
     const byAccessor = await srv.api('POST', 'auth/token/lookup-accessor', { accessor: a.accessor });
-    assert.equal((byAccessor.body.data as { id: string }).id, '', 'lookup by accessor never reveals the token');
-    const physical = srv.server.core.physical as unknown as { entries(): Iterable<[string, Buffer]> };
+    assert.equal(
+      (byAccessor.body.data as { id: string }).id,
+      '',
+      'lookup by accessor never reveals the token',
+    );
+    const physical = srv.server.storage as unknown as { entries(): Iterable<[string, Buffer]> };
     for (const [key, value] of physical.entries()) {
-      assert.ok(!key.includes(a.client_token) && !value.includes(Buffer.from(a.client_token)), `raw token found at ${key}`);
+      assert.ok(
+        !key.includes(a.client_token) && !value.includes(Buffer.from(a.client_token)),
+        `raw token found at ${key}`,
+      );
     }
   });
 
@@ -82,7 +96,16 @@ describe('token store over HTTP', () => {
   it('orphans, roles, no_default_policy and expiry', async () => {
     const orphan = await create({ policies: ['parent'] }, undefined, 'auth/token/create-orphan');
     assert.equal(orphan.orphan, true);
-    assert.equal((await srv.api('POST', 'auth/token/roles/ci', { allowed_policies: ['parent'], orphan: true, token_period: '1h' })).status, 204);
+    assert.equal(
+      (
+        await srv.api('POST', 'auth/token/roles/ci', {
+          allowed_policies: ['parent'],
+          orphan: true,
+          token_period: '1h',
+        })
+      ).status,
+      204,
+    );
     const role = await srv.api('GET', 'auth/token/roles/ci');
     assert.deepEqual((role.body.data as { allowed_policies: string[] }).allowed_policies, ['parent']);
     const fromRole = await create({}, undefined, 'auth/token/create/ci');
@@ -94,8 +117,15 @@ describe('token store over HTTP', () => {
     assert.deepEqual(bare.policies, ['parent']);
     const short = await create({ policies: ['parent'], ttl: '1s' });
     await new Promise((r) => setTimeout(r, 2100));
-    assert.equal((await srv.api('GET', 'auth/token/lookup-self', undefined, short.client_token)).status, 403, 'expired');
+    assert.equal(
+      (await srv.api('GET', 'auth/token/lookup-self', undefined, short.client_token)).status,
+      403,
+      'expired',
+    );
     const accessors = await srv.api('GET', 'auth/token/accessors?list=true');
-    assert.ok(!(accessors.body.data as { keys: string[] }).keys.includes(short.accessor), 'the expired token was revoked');
+    assert.ok(
+      !(accessors.body.data as { keys: string[] }).keys.includes(short.accessor),
+      'the expired token was revoked',
+    );
   });
 });

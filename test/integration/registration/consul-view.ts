@@ -2,7 +2,14 @@
 
 /** One entry of /v1/health/service/<name>. */
 export interface HealthEntry {
-  readonly Service: { ID: string; Service: string; Tags: string[] | null; Address: string; Port: number; Meta: Record<string, string> | null };
+  readonly Service: {
+    ID: string;
+    Service: string;
+    Tags: string[] | null;
+    Address: string;
+    Port: number;
+    Meta: Record<string, string> | null;
+  };
   readonly Checks: { CheckID: string; Name: string; Status: string; Output: string; ServiceID: string }[];
 }
 
@@ -44,12 +51,19 @@ export async function consulPut(httpAddr: string, path: string, body?: unknown):
 }
 
 /** /v1/health/service/<name>, optionally `?passing` and/or with a tag filter. */
-export function health(httpAddr: string, name: string, opts: { passing?: boolean; tag?: string } = {}): Promise<HealthEntry[]> {
+export function health(
+  httpAddr: string,
+  name: string,
+  opts: { passing?: boolean; tag?: string } = {},
+): Promise<HealthEntry[]> {
   const q = new URLSearchParams();
   if (opts.passing === true) q.set('passing', '');
   if (opts.tag !== undefined) q.set('tag', opts.tag);
   const query = q.toString().replace('passing=', 'passing');
-  return consulGet<HealthEntry[]>(httpAddr, `health/service/${encodeURIComponent(name)}${query === '' ? '' : `?${query}`}`);
+  return consulGet<HealthEntry[]>(
+    httpAddr,
+    `health/service/${encodeURIComponent(name)}${query === '' ? '' : `?${query}`}`,
+  );
 }
 
 /** /v1/catalog/service/<name>. */
@@ -76,7 +90,11 @@ export function sealedCheckOf(e: HealthEntry): HealthEntry['Checks'][number] | u
  * Polls `probe` every 50 ms until it returns something other than undefined, and returns it; fails
  * with the last observation after `timeoutMs`.
  */
-export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+export async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -86,7 +104,10 @@ export async function until<T>(what: string, timeoutMs: number, probe: () => Pro
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }

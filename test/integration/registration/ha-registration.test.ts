@@ -2,7 +2,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHaCluster, type HaCluster, type HaNode } from '../../helpers/ha-cluster.js';
 import { CONSUL_START_TIMEOUT } from '../../helpers/consul.js';
-import { agentChecks, catalog, health, sealedCheckOf, tagsOf, until, type HealthEntry } from './consul-view.js';
+import {
+  agentChecks,
+  catalog,
+  health,
+  sealedCheckOf,
+  tagsOf,
+  until,
+  type HealthEntry,
+} from './consul-view.js';
 
 /** check_timeout of the cluster's registrations (the sealed check's TTL). */
 const CHECK_TIMEOUT_MS = 2000;
@@ -29,9 +37,12 @@ describe('service registration of real HA nodes in Consul', { timeout: CONSUL_ST
       return ids.length === 1 && (node === undefined || ids[0] === idOf(node)) ? ids[0] : undefined;
     });
 
-  before(async () => {
-    c = await startHaCluster(3, `check_timeout = "${CHECK_TIMEOUT_MS / 1000}s"`);
-  }, { timeout: CONSUL_START_TIMEOUT });
+  before(
+    async () => {
+      c = await startHaCluster(3, `check_timeout = "${CHECK_TIMEOUT_MS / 1000}s"`);
+    },
+    { timeout: CONSUL_START_TIMEOUT },
+  );
   after(async () => {
     await c.stop();
   });
@@ -45,7 +56,10 @@ describe('service registration of real HA nodes in Consul', { timeout: CONSUL_ST
     });
     for (const n of c.nodes) {
       const e = entries.find((x) => x.Service.ID === idOf(n));
-      assert.ok(e !== undefined, `${n.name} (${idOf(n)}) is registered: ${entries.map((x) => x.Service.ID).join(', ')}`);
+      assert.ok(
+        e !== undefined,
+        `${n.name} (${idOf(n)}) is registered: ${entries.map((x) => x.Service.ID).join(', ')}`,
+      );
       assert.deepEqual(tagsOf(e), n === active ? ['active', 'initialized'] : ['initialized', 'standby']);
       assert.equal(e.Service.Service, 'vault');
       assert.equal(e.Service.Address, '127.0.0.1');
@@ -82,7 +96,9 @@ describe('service registration of real HA nodes in Consul', { timeout: CONSUL_ST
 
     assert.equal((await c.api(standby, 'PUT', 'sys/unseal', { key: c.unsealKey })).body.sealed, false);
     await until('unsealed standby passing again', 3000, async () => {
-      const x = (await health(http(), 'vault', { passing: true, tag: 'standby' })).find((y) => y.Service.ID === idOf(standby));
+      const x = (await health(http(), 'vault', { passing: true, tag: 'standby' })).find(
+        (y) => y.Service.ID === idOf(standby),
+      );
       return x;
     });
   });
@@ -109,7 +125,9 @@ describe('service registration of real HA nodes in Consul', { timeout: CONSUL_ST
       const next = await c.active(10_000);
       assert.notEqual(next, active);
       await oneActive(5000, next);
-      console.log(`# step-down: old active re-tagged in ${demotedMs} ms, new active tagged after ${Date.now() - t0} ms`);
+      console.log(
+        `# step-down: old active re-tagged in ${demotedMs} ms, new active tagged after ${Date.now() - t0} ms`,
+      );
     } finally {
       watch.on = false;
       await watcher;
@@ -125,28 +143,43 @@ describe('service registration of real HA nodes in Consul', { timeout: CONSUL_ST
     const killedAt = Date.now();
     let deadPassingUntil = killedAt;
     let newActiveAt: number | undefined;
-    const newId = await until('a new passing active and the dead one gone from ?passing', 15_000, async () => {
-      const ids = await passingActive();
-      const now = Date.now();
-      if (ids.includes(deadId)) deadPassingUntil = now;
-      const others = ids.filter((id) => id !== deadId);
-      if (others.length === 1) newActiveAt ??= now;
-      return others.length === 1 && !ids.includes(deadId) ? others[0] : undefined;
-    });
+    const newId = await until(
+      'a new passing active and the dead one gone from ?passing',
+      15_000,
+      async () => {
+        const ids = await passingActive();
+        const now = Date.now();
+        if (ids.includes(deadId)) deadPassingUntil = now;
+        const others = ids.filter((id) => id !== deadId);
+        if (others.length === 1) newActiveAt ??= now;
+        return others.length === 1 && !ids.includes(deadId) ? others[0] : undefined;
+      },
+    );
     const deadWindow = deadPassingUntil - killedAt;
     console.log(
       `# SIGKILL: new active tagged after ${(newActiveAt ?? Date.now()) - killedAt} ms; dead instance passing+active for ${deadWindow} ms (check_timeout ${CHECK_TIMEOUT_MS} ms)`,
     );
     assert.notEqual(newId, deadId);
-    assert.ok(deadWindow <= CHECK_TIMEOUT_MS + 1000, `dead active still passing ${deadWindow} ms after the kill`);
+    assert.ok(
+      deadWindow <= CHECK_TIMEOUT_MS + 1000,
+      `dead active still passing ${deadWindow} ms after the kill`,
+    );
     const dead = (await health(http(), 'vault')).find((e) => e.Service.ID === deadId);
-    assert.equal(dead === undefined ? 'deregistered' : sealedCheckOf(dead)?.Status, 'critical', 'a crash leaves a critical instance (reaped later by deregister_critical_service_after)');
+    assert.equal(
+      dead === undefined ? 'deregistered' : sealedCheckOf(dead)?.Status,
+      'critical',
+      'a crash leaves a critical instance (reaped later by deregister_critical_service_after)',
+    );
 
     await active.start();
     await until('the restarted node passing as standby under the same id', 10_000, async () =>
       (await health(http(), 'vault', { passing: true, tag: 'standby' })).find((e) => e.Service.ID === deadId),
     );
-    assert.equal((await health(http(), 'vault')).filter((e) => e.Service.ID === deadId).length, 1, 'one instance per node, never a duplicate');
+    assert.equal(
+      (await health(http(), 'vault')).filter((e) => e.Service.ID === deadId).length,
+      1,
+      'one instance per node, never a duplicate',
+    );
   });
 
   it('a clean stop (SIGTERM) deregisters the instance before the process exits', async () => {

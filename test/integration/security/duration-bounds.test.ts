@@ -33,7 +33,10 @@ describe('duration bounds on a real server (max_lease_ttl = 1h)', () => {
 
   it('refuses an X-Vault-Wrap-TTL that is too long to represent, or not a duration, with a clear 400', async () => {
     const cases: [string, RegExp][] = [
-      [HUGE, /X-Vault-Wrap-TTL: duration "100000000000000000000000000" is too long; the maximum is 9223372036 seconds \(2562047h47m16s\)/],
+      [
+        HUGE,
+        /X-Vault-Wrap-TTL: duration "100000000000000000000000000" is too long; the maximum is 9223372036 seconds \(2562047h47m16s\)/,
+      ],
       ['99999999999999999999h', /X-Vault-Wrap-TTL: duration .* is too long/],
       ['9223372037', /X-Vault-Wrap-TTL: duration "9223372037" is too long/],
       ['1e26', /X-Vault-Wrap-TTL: invalid duration "1e26"/],
@@ -53,7 +56,12 @@ describe('duration bounds on a real server (max_lease_ttl = 1h)', () => {
 
   it('caps a wrap TTL above the max lease TTL at the max, and the token stays lookup-able', async () => {
     for (const value of ['2h', '9223372036']) {
-      const wrapped = await t.api('POST', 'sys/wrapping/wrap', { a: 'b' }, { headers: { 'X-Vault-Wrap-TTL': value } });
+      const wrapped = await t.api(
+        'POST',
+        'sys/wrapping/wrap',
+        { a: 'b' },
+        { headers: { 'X-Vault-Wrap-TTL': value } },
+      );
       assert.equal(wrapped.status, 200, wrapped.text);
       const info = wrapped.body.wrap_info as { token: string; ttl: number };
       assert.equal(info.ttl, 3600, value);
@@ -69,7 +77,12 @@ describe('duration bounds on a real server (max_lease_ttl = 1h)', () => {
       assert.equal(unwrap.status, 200, unwrap.text);
     }
     // A wrap TTL within the max is kept as asked.
-    const short = await t.api('POST', 'sys/wrapping/wrap', { a: 'b' }, { headers: { 'X-Vault-Wrap-TTL': '90s' } });
+    const short = await t.api(
+      'POST',
+      'sys/wrapping/wrap',
+      { a: 'b' },
+      { headers: { 'X-Vault-Wrap-TTL': '90s' } },
+    );
     assert.equal((short.body.wrap_info as { ttl: number }).ttl, 90);
   });
 
@@ -77,10 +90,25 @@ describe('duration bounds on a real server (max_lease_ttl = 1h)', () => {
     const cases: [string, string, Record<string, unknown>, RegExp][] = [
       ['POST', 'auth/token/create', { period: HUGE }, /period: duration .* is too long/],
       ['POST', 'auth/token/create', { ttl: 1e26 }, /ttl: duration "1e\+26" is too long/],
-      ['POST', 'auth/token/create', { explicit_max_ttl: '99999999999999999999h' }, /explicit_max_ttl: duration .* is too long/],
+      [
+        'POST',
+        'auth/token/create',
+        { explicit_max_ttl: '99999999999999999999h' },
+        /explicit_max_ttl: duration .* is too long/,
+      ],
       ['POST', 'auth/token/create', { ttl: 'forever' }, /ttl: invalid duration "forever"/],
-      ['POST', 'sys/mounts/cubbyhole/tune', { max_lease_ttl: HUGE }, /max_lease_ttl: duration .* is too long/],
-      ['PUT', 'sys/policies/acl/huge', { policy: `path "a" { max_wrapping_ttl = "${HUGE}" }` }, /max_wrapping_ttl: duration .* is too long/],
+      [
+        'POST',
+        'sys/mounts/cubbyhole/tune',
+        { max_lease_ttl: HUGE },
+        /max_lease_ttl: duration .* is too long/,
+      ],
+      [
+        'PUT',
+        'sys/policies/acl/huge',
+        { policy: `path "a" { max_wrapping_ttl = "${HUGE}" }` },
+        /max_wrapping_ttl: duration .* is too long/,
+      ],
     ];
     for (const [method, path, body, message] of cases) {
       assertRefused(await t.api(method, path, body), message);

@@ -3,33 +3,27 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { freePort } from '../../helpers/free-port.js';
+import { freePort } from '../../../src/helper/ports.js';
 import { startServerProcess } from '../../helpers/server-process.js';
 import type { ServerProcess } from '../../helpers/server-process.js';
 import { CONSUL_START_TIMEOUT, startConsul } from '../../helpers/consul.js';
 import type { ConsulAgent } from '../../helpers/consul.js';
 import { encodeSegment } from '../../../src/physical/file-names.js';
+import { type ApiResponse, vaultApi } from '../../helpers/vault-api.js';
 
-interface Answer {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-}
+type Answer = ApiResponse;
 
-async function call(addr: string, method: string, path: string, body?: unknown, token?: string): Promise<Answer> {
-  const res = await fetch(`${addr}/v1/${path}`, {
-    method,
-    headers: token === undefined ? {} : { 'X-Vault-Token': token },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(20_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
-}
+const call = (addr: string, method: string, path: string, body?: unknown, token?: string): Promise<Answer> =>
+  vaultApi(addr, method, path, body, { ...(token === undefined ? {} : { token }), timeoutMs: 20_000 });
 
 const errorsOf = (a: Answer): string => JSON.stringify(a.body.errors ?? []);
 
 /** A server process with `storage` as its storage stanza. */
-async function startNode(dir: string, name: string, storage: string): Promise<{ addr: string; start: () => Promise<ServerProcess> }> {
+async function startNode(
+  dir: string,
+  name: string,
+  storage: string,
+): Promise<{ addr: string; start: () => Promise<ServerProcess> }> {
   const port = await freePort();
   const addr = `http://127.0.0.1:${port}`;
   const config = join(dir, `${name}.hcl`);
@@ -47,7 +41,8 @@ async function initWithSecret(addr: string): Promise<{ key: string; root: string
   const key = (init.body.keys as string[])[0] ?? '';
   const root = init.body.root_token as string;
   assert.equal((await call(addr, 'PUT', 'sys/unseal', { key })).body.sealed, false);
-  for (let i = 0; i < 100 && (await call(addr, 'GET', 'sys/health')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 100 && (await call(addr, 'GET', 'sys/health')).status !== 200; i++)
+    await new Promise((r) => setTimeout(r, 100));
   assert.equal((await call(addr, 'POST', 'sys/mounts/kv', { type: 'kv' }, root)).status, 204);
   assert.equal((await call(addr, 'PUT', 'kv/app', { password: 'kept-safe-1' }, root)).status, 204);
   return { key, root };
@@ -107,14 +102,20 @@ describe('sys/init refuses storage that already holds data (file storage)', () =
     await server.stop();
 
     const afterwards = await snapshotFiles(data);
-    assert.deepEqual([...afterwards.keys()].sort(), [...before.keys()].sort(), 'no file was added or removed');
-    for (const [name, bytes] of before) assert.ok(afterwards.get(name)?.equals(bytes), `${name} is unchanged byte for byte`);
+    assert.deepEqual(
+      [...afterwards.keys()].sort(),
+      [...before.keys()].sort(),
+      'no file was added or removed',
+    );
+    for (const [name, bytes] of before)
+      assert.ok(afterwards.get(name)?.equals(bytes), `${name} is unchanged byte for byte`);
 
     // Restoring the seal configuration brings everything back with the original key and token.
     await writeFile(sealConfigFile, sealConfig);
     server = await node.start();
     assert.equal((await call(node.addr, 'PUT', 'sys/unseal', { key })).body.sealed, false);
-    for (let i = 0; i < 100 && (await call(node.addr, 'GET', 'sys/health')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await call(node.addr, 'GET', 'sys/health')).status !== 200; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const secret = await call(node.addr, 'GET', 'kv/app', undefined, root);
     assert.equal(secret.status, 200);
     assert.deepEqual(secret.body.data, { password: 'kept-safe-1' });
@@ -129,49 +130,67 @@ async function consulKv(consul: ConsulAgent, prefix: string): Promise<Map<string
   return new Map(pairs.map((p) => [p.Key, p.Value ?? '']));
 }
 
-describe('sys/init refuses storage that already holds data (Consul storage, per path prefix)', { timeout: CONSUL_START_TIMEOUT }, () => {
-  let consul: ConsulAgent;
-  let dir: string;
-  const servers: ServerProcess[] = [];
+describe(
+  'sys/init refuses storage that already holds data (Consul storage, per path prefix)',
+  { timeout: CONSUL_START_TIMEOUT },
+  () => {
+    let consul: ConsulAgent;
+    let dir: string;
+    const servers: ServerProcess[] = [];
 
-  before(async () => {
-    consul = await startConsul();
-    dir = await mkdtemp(join(tmpdir(), 'tresor-init-consul-'));
-  }, { timeout: CONSUL_START_TIMEOUT });
-  after(async () => {
-    for (const s of servers) await s.kill();
-    await consul.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+    before(
+      async () => {
+        consul = await startConsul();
+        dir = await mkdtemp(join(tmpdir(), 'tresor-init-consul-'));
+      },
+      { timeout: CONSUL_START_TIMEOUT },
+    );
+    after(async () => {
+      for (const s of servers) await s.kill();
+      await consul.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
 
-  it('refuses under a prefix whose seal-config is gone, keeps every key, and still initialises another prefix', async () => {
-    const storage = (prefix: string): string => `storage "consul" {\n  address = "${consul.httpAddr}"\n  path = "${prefix}"\n}`;
-    const a = await startNode(dir, 'a', storage('tresor-a/'));
-    let server = await a.start();
-    servers.push(server);
-    await initWithSecret(a.addr);
-    await server.stop();
+    it('refuses under a prefix whose seal-config is gone, keeps every key, and still initialises another prefix', async () => {
+      const storage = (prefix: string): string =>
+        `storage "consul" {\n  address = "${consul.httpAddr}"\n  path = "${prefix}"\n}`;
+      const a = await startNode(dir, 'a', storage('tresor-a/'));
+      let server = await a.start();
+      servers.push(server);
+      await initWithSecret(a.addr);
+      await server.stop();
 
-    const del = await fetch(`http://${consul.httpAddr}/v1/kv/tresor-a/core/seal-config`, { method: 'DELETE' });
-    assert.equal(del.status, 200);
-    const before = await consulKv(consul, 'tresor-a/');
-    assert.ok(before.has('tresor-a/core/keyring'), 'the keyring is still stored');
+      const del = await fetch(`http://${consul.httpAddr}/v1/kv/tresor-a/core/seal-config`, {
+        method: 'DELETE',
+      });
+      assert.equal(del.status, 200);
+      const before = await consulKv(consul, 'tresor-a/');
+      assert.ok(before.has('tresor-a/core/keyring'), 'the keyring is still stored');
 
-    server = await a.start();
-    servers.push(server);
-    const refused = await call(a.addr, 'PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
-    assert.equal(refused.status, 400, JSON.stringify(refused.body));
-    assert.match(errorsOf(refused), /consul storage already holds data/);
-    await server.stop();
-    assert.deepEqual(await consulKv(consul, 'tresor-a/'), before, 'every key and value under the prefix is unchanged');
+      server = await a.start();
+      servers.push(server);
+      const refused = await call(a.addr, 'PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      assert.match(errorsOf(refused), /consul storage already holds data/);
+      await server.stop();
+      assert.deepEqual(
+        await consulKv(consul, 'tresor-a/'),
+        before,
+        'every key and value under the prefix is unchanged',
+      );
 
-    // Data under another prefix (even one that starts the same way) does not block initialisation.
-    const b = await startNode(dir, 'b', storage('tresor-a-b/'));
-    server = await b.start();
-    servers.push(server);
-    const init = await call(b.addr, 'PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
-    assert.equal(init.status, 200, JSON.stringify(init.body));
-    await server.stop();
-    assert.deepEqual(await consulKv(consul, 'tresor-a/'), before, 'initialising tresor-a-b/ left tresor-a/ alone');
-  });
-});
+      // Data under another prefix (even one that starts the same way) does not block initialisation.
+      const b = await startNode(dir, 'b', storage('tresor-a-b/'));
+      server = await b.start();
+      servers.push(server);
+      const init = await call(b.addr, 'PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 });
+      assert.equal(init.status, 200, JSON.stringify(init.body));
+      await server.stop();
+      assert.deepEqual(
+        await consulKv(consul, 'tresor-a/'),
+        before,
+        'initialising tresor-a-b/ left tresor-a/ alone',
+      );
+    });
+  },
+);

@@ -38,9 +38,13 @@ describe('the LIST method over raw sockets, on a real server', () => {
   });
 
   /** Sends each request line (with the root token unless one is given) on one connection; returns the answers. */
-  async function send(requests: { line: string; token?: string; headers?: string[] }[]): Promise<RawResponse[]> {
+  async function send(
+    requests: { line: string; token?: string; headers?: string[] }[],
+  ): Promise<RawResponse[]> {
     const host = `Host: 127.0.0.1:${t.port}`;
-    const pieces = requests.map((r) => head(`${r.line} HTTP/1.1`, host, `X-Vault-Token: ${r.token ?? t.rootToken}`, ...(r.headers ?? [])));
+    const pieces = requests.map((r) =>
+      head(`${r.line} HTTP/1.1`, host, `X-Vault-Token: ${r.token ?? t.rootToken}`, ...(r.headers ?? [])),
+    );
     const exchange = await rawExchange(t.port, [...pieces, closingProbe(t.port)]);
     assert.equal(exchange.responses.length, requests.length + 1, exchange.raw);
     return exchange.responses.slice(0, requests.length);
@@ -121,7 +125,13 @@ describe('the LIST method through a standby (two HA nodes on Consul)', () => {
       const standby = cluster.nodes.find((n) => n !== active);
       assert.ok(standby !== undefined);
       standbyPort = Number(new URL(standby.addr).port);
-      const mount = await cluster.api(active, 'POST', 'sys/mounts/secret', { type: 'kv', options: { version: '1' } }, cluster.rootToken);
+      const mount = await cluster.api(
+        active,
+        'POST',
+        'sys/mounts/secret',
+        { type: 'kv', options: { version: '1' } },
+        cluster.rootToken,
+      );
       assert.equal(mount.status, 204, JSON.stringify(mount.body));
       for (const [path, body] of [
         ['secret/a', { x: 'read-me' }],

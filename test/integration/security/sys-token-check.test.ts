@@ -1,21 +1,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { startTresor, clientToken } from '../../helpers/tresor-process.js';
 import type { TresorProcess } from '../../helpers/tresor-process.js';
+import { vaultApi } from '../../helpers/vault-api.js';
 
 /** One request from a chosen loopback source address (the token's bound CIDRs see that address). */
-function fromAddress(port: number, localAddress: string, method: string, path: string, token: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: `/v1/${path}`, method, localAddress, headers: { 'X-Vault-Token': token } }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        resolve(res.statusCode ?? 0);
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function fromAddress(
+  port: number,
+  localAddress: string,
+  method: string,
+  path: string,
+  token: string,
+): Promise<number> {
+  return (await vaultApi(`http://127.0.0.1:${port}`, method, path, undefined, { token, localAddress }))
+    .status;
 }
 
 /**
@@ -61,25 +59,44 @@ describe('sys endpoints outside the pipeline use the pipeline token check', () =
     assert.equal((await srv.api('PUT', 'sys/seal', undefined, { token })).status, 204);
     assert.equal((await srv.api('GET', 'sys/health')).status, 503);
     assert.equal((await srv.api('PUT', 'sys/unseal', { key: srv.unsealKey }, { token: '' })).status, 200);
-    for (let i = 0; i < 100 && (await srv.api('GET', 'sys/health')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
-    assert.equal((await srv.api('PUT', 'sys/seal', undefined, { token })).status, 403, 'the spent token was revoked before the seal');
+    for (let i = 0; i < 100 && (await srv.api('GET', 'sys/health')).status !== 200; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.equal(
+      (await srv.api('PUT', 'sys/seal', undefined, { token })).status,
+      403,
+      'the spent token was revoked before the seal',
+    );
     assert.equal((await srv.api('GET', 'sys/health')).status, 200);
   });
 
   it('refuses a CIDR-bound token from outside its CIDRs on every sys endpoint outside the pipeline', async () => {
     assert.equal((await srv.api('POST', 'sys/auth/userpass', { type: 'userpass' })).status, 204);
-    const user = await srv.api('POST', 'auth/userpass/users/ops', { password: 'ops-password-1', token_policies: ['operator'], token_bound_cidrs: ['127.0.0.1/32'] });
+    const user = await srv.api('POST', 'auth/userpass/users/ops', {
+      password: 'ops-password-1',
+      token_policies: ['operator'],
+      token_bound_cidrs: ['127.0.0.1/32'],
+    });
     assert.equal(user.status, 204, user.text);
-    const token = clientToken(await srv.api('POST', 'auth/userpass/login/ops', { password: 'ops-password-1' }, { token: '' }));
+    const token = clientToken(
+      await srv.api('POST', 'auth/userpass/login/ops', { password: 'ops-password-1' }, { token: '' }),
+    );
     for (const [method, path] of [
       ['PUT', 'sys/rotate'],
       ['GET', 'sys/key-status'],
       ['PUT', 'sys/step-down'],
       ['PUT', 'sys/seal'],
     ] as const) {
-      assert.equal(await fromAddress(srv.port, '127.0.0.2', method, path, token), 403, `${method} ${path} from 127.0.0.2`);
+      assert.equal(
+        await fromAddress(srv.port, '127.0.0.2', method, path, token),
+        403,
+        `${method} ${path} from 127.0.0.2`,
+      );
     }
     assert.equal((await srv.api('GET', 'sys/health')).status, 200, 'nothing was sealed');
-    assert.equal(await fromAddress(srv.port, '127.0.0.1', 'GET', 'sys/key-status', token), 200, 'inside its CIDRs the token works');
+    assert.equal(
+      await fromAddress(srv.port, '127.0.0.1', 'GET', 'sys/key-status', token),
+      200,
+      'inside its CIDRs the token works',
+    );
   });
 });

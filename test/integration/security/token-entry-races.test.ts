@@ -21,7 +21,9 @@ describe('token entry updates race with revocation', () => {
       const created = await srv.api('POST', 'auth/token/create', { policies: ['default'], num_uses: 50 });
       const token = clientToken(created);
       const accessor = (created.body.auth as { accessor: string }).accessor;
-      const uses = Array.from({ length: 20 }, () => srv.api('GET', 'auth/token/lookup-self', undefined, { token }));
+      const uses = Array.from({ length: 20 }, () =>
+        srv.api('GET', 'auth/token/lookup-self', undefined, { token }),
+      );
       const revoke = srv.api('POST', 'auth/token/revoke-accessor', { accessor });
       const [revoked] = await Promise.all([revoke, ...uses]);
       assert.equal(revoked.status, 204, revoked.text);

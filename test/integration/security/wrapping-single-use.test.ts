@@ -5,6 +5,7 @@ import type { TresorProcess } from '../../helpers/tresor-process.js';
 import { startHaCluster } from '../../helpers/ha-cluster.js';
 import type { HaCluster } from '../../helpers/ha-cluster.js';
 import { CONSUL_START_TIMEOUT } from '../../helpers/consul.js';
+import { type ApiResponse, vaultApi } from '../../helpers/vault-api.js';
 
 /**
  * A wrapping token is single use: of any number of concurrent unwraps and rewraps of one token,
@@ -15,11 +16,7 @@ import { CONSUL_START_TIMEOUT } from '../../helpers/consul.js';
 const CONCURRENCY = 20;
 const TEST_TIMEOUT = 120_000;
 
-interface Answer {
-  readonly status: number;
-  readonly text: string;
-  readonly body: Record<string, unknown>;
-}
+type Answer = ApiResponse;
 
 /** Where requests go: every address in turn (a standby among them forwards to the active node). */
 interface Target {
@@ -35,26 +32,13 @@ interface CallOptions {
   readonly via?: number;
 }
 
-async function call(t: Target, method: string, path: string, body?: unknown, o: CallOptions = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  const token = o.token ?? t.rootToken;
-  if (token !== '') headers['X-Vault-Token'] = token;
-  if (o.wrapTtl !== undefined) headers['X-Vault-Wrap-TTL'] = o.wrapTtl;
+function call(t: Target, method: string, path: string, body?: unknown, o: CallOptions = {}): Promise<Answer> {
   const addr = t.addrs[(o.via ?? 0) % t.addrs.length] ?? '';
-  const res = await fetch(`${addr}/v1/${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(30_000),
+  return vaultApi(addr, method, path, body, {
+    token: o.token ?? t.rootToken,
+    headers: o.wrapTtl === undefined ? {} : { 'X-Vault-Wrap-TTL': o.wrapTtl },
+    timeoutMs: 30_000,
   });
-  const text = await res.text();
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // not JSON (an empty 204)
-  }
-  return { status: res.status, text, body: parsed };
 }
 
 function wrapToken(a: Answer): string {
@@ -70,7 +54,11 @@ async function wrapSecret(t: Target, secret: string): Promise<string> {
 /** Checks that exactly one answer won, that every other one is a clean 400, and returns the winner. */
 function exactlyOne(answers: Answer[], won: (a: Answer) => boolean): Answer {
   const winners = answers.filter(won);
-  assert.equal(winners.length, 1, `expected exactly one success, got: ${answers.map((a) => a.status).join(',')}`);
+  assert.equal(
+    winners.length,
+    1,
+    `expected exactly one success, got: ${answers.map((a) => a.status).join(',')}`,
+  );
   for (const a of answers) {
     if (a === winners[0]) continue;
     assert.equal(a.status, 400, `a losing request must be refused with 400: ${a.status} ${a.text}`);
@@ -81,84 +69,126 @@ function exactlyOne(answers: Answer[], won: (a: Answer) => boolean): Answer {
   return winner;
 }
 
-const unwrapped = (secret: string) => (a: Answer) => a.status === 200 && (a.body.data as { secret?: string } | null)?.secret === secret;
-const rewrapped = (a: Answer) => a.status === 200 && typeof (a.body.wrap_info as { token?: unknown } | undefined)?.token === 'string';
+const unwrapped = (secret: string) => (a: Answer) =>
+  a.status === 200 && (a.body.data as { secret?: string } | null)?.secret === secret;
+const rewrapped = (a: Answer) =>
+  a.status === 200 && typeof (a.body.wrap_info as { token?: unknown } | undefined)?.token === 'string';
 
 function races(target: () => Target): void {
-  it('20 concurrent unwraps of one token (body and X-Vault-Token): exactly one answers 200', { timeout: TEST_TIMEOUT }, async () => {
-    const t = target();
-    const token = await wrapSecret(t, 'only-once');
-    const answers = await Promise.all(
-      Array.from({ length: CONCURRENCY }, (_, i) =>
-        i % 2 === 0
-          ? call(t, 'POST', 'sys/wrapping/unwrap', { token }, { token: '', via: i })
-          : call(t, 'POST', 'sys/wrapping/unwrap', undefined, { token, via: i }),
-      ),
-    );
-    exactlyOne(answers, unwrapped('only-once'));
-    assert.equal((await call(t, 'POST', 'sys/wrapping/unwrap', { token }, { token: '' })).status, 400);
-  });
+  it(
+    '20 concurrent unwraps of one token (body and X-Vault-Token): exactly one answers 200',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const t = target();
+      const token = await wrapSecret(t, 'only-once');
+      const answers = await Promise.all(
+        Array.from({ length: CONCURRENCY }, (_, i) =>
+          i % 2 === 0
+            ? call(t, 'POST', 'sys/wrapping/unwrap', { token }, { token: '', via: i })
+            : call(t, 'POST', 'sys/wrapping/unwrap', undefined, { token, via: i }),
+        ),
+      );
+      exactlyOne(answers, unwrapped('only-once'));
+      assert.equal((await call(t, 'POST', 'sys/wrapping/unwrap', { token }, { token: '' })).status, 400);
+    },
+  );
 
-  it('20 concurrent rewraps of one token: exactly one, and its new token unwraps once', { timeout: TEST_TIMEOUT }, async () => {
-    const t = target();
-    const token = await wrapSecret(t, 'rewrapped');
-    const answers = await Promise.all(
-      Array.from({ length: CONCURRENCY }, (_, i) => call(t, 'POST', 'sys/wrapping/rewrap', { token }, { via: i })),
-    );
-    const next = wrapToken(exactlyOne(answers, rewrapped));
-    const again = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => call(t, 'POST', 'sys/wrapping/unwrap', { token: next }, { token: '', via: i })),
-    );
-    exactlyOne(again, unwrapped('rewrapped'));
-  });
+  it(
+    '20 concurrent rewraps of one token: exactly one, and its new token unwraps once',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const t = target();
+      const token = await wrapSecret(t, 'rewrapped');
+      const answers = await Promise.all(
+        Array.from({ length: CONCURRENCY }, (_, i) =>
+          call(t, 'POST', 'sys/wrapping/rewrap', { token }, { via: i }),
+        ),
+      );
+      const next = wrapToken(exactlyOne(answers, rewrapped));
+      const again = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          call(t, 'POST', 'sys/wrapping/unwrap', { token: next }, { token: '', via: i }),
+        ),
+      );
+      exactlyOne(again, unwrapped('rewrapped'));
+    },
+  );
 
-  it('20 concurrent unwraps and rewraps mixed: exactly one of them wins', { timeout: TEST_TIMEOUT }, async () => {
-    const t = target();
-    const token = await wrapSecret(t, 'mixed');
-    const answers = await Promise.all(
-      Array.from({ length: CONCURRENCY }, (_, i) =>
-        i % 2 === 0
-          ? call(t, 'POST', 'sys/wrapping/unwrap', undefined, { token, via: i })
-          : call(t, 'POST', 'sys/wrapping/rewrap', { token }, { via: i }),
-      ),
-    );
-    exactlyOne(answers, (a) => unwrapped('mixed')(a) || rewrapped(a));
-  });
+  it(
+    '20 concurrent unwraps and rewraps mixed: exactly one of them wins',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const t = target();
+      const token = await wrapSecret(t, 'mixed');
+      const answers = await Promise.all(
+        Array.from({ length: CONCURRENCY }, (_, i) =>
+          i % 2 === 0
+            ? call(t, 'POST', 'sys/wrapping/unwrap', undefined, { token, via: i })
+            : call(t, 'POST', 'sys/wrapping/rewrap', { token }, { via: i }),
+        ),
+      );
+      exactlyOne(answers, (a) => unwrapped('mixed')(a) || rewrapped(a));
+    },
+  );
 
-  it('a wrapped approle secret_id unwrapped 5 times at once is handed out once', { timeout: TEST_TIMEOUT }, async () => {
-    const t = target();
-    const wrapped = await call(t, 'POST', 'auth/approle/role/app/secret-id', {}, { wrapTtl: '5m' });
-    const token = wrapToken(wrapped);
-    const answers = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => call(t, 'POST', 'sys/wrapping/unwrap', { token }, { token: '', via: i })),
-    );
-    const winner = exactlyOne(answers, (a) => a.status === 200 && typeof (a.body.data as { secret_id?: unknown } | null)?.secret_id === 'string');
-    const secretId = (winner.body.data as { secret_id: string }).secret_id;
-    const roleId = ((await call(t, 'GET', 'auth/approle/role/app/role-id')).body.data as { role_id: string }).role_id;
-    const login = await call(t, 'POST', 'auth/approle/login', { role_id: roleId, secret_id: secretId }, { token: '' });
-    assert.equal(login.status, 200, login.text);
-  });
+  it(
+    'a wrapped approle secret_id unwrapped 5 times at once is handed out once',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const t = target();
+      const wrapped = await call(t, 'POST', 'auth/approle/role/app/secret-id', {}, { wrapTtl: '5m' });
+      const token = wrapToken(wrapped);
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          call(t, 'POST', 'sys/wrapping/unwrap', { token }, { token: '', via: i }),
+        ),
+      );
+      const winner = exactlyOne(
+        answers,
+        (a) =>
+          a.status === 200 && typeof (a.body.data as { secret_id?: unknown } | null)?.secret_id === 'string',
+      );
+      const secretId = (winner.body.data as { secret_id: string }).secret_id;
+      const roleId = (
+        (await call(t, 'GET', 'auth/approle/role/app/role-id')).body.data as { role_id: string }
+      ).role_id;
+      const login = await call(
+        t,
+        'POST',
+        'auth/approle/login',
+        { role_id: roleId, secret_id: secretId },
+        { token: '' },
+      );
+      assert.equal(login.status, 200, login.text);
+    },
+  );
 
-  it('sys/wrapping/lookup does not spend the token, however often it is called', { timeout: TEST_TIMEOUT }, async () => {
-    const t = target();
-    const token = await wrapSecret(t, 'looked-up');
-    const lookups = await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        i % 2 === 0
-          ? call(t, 'POST', 'sys/wrapping/lookup', { token }, { token: '', via: i })
-          : call(t, 'GET', 'sys/wrapping/lookup', undefined, { token, via: i }),
-      ),
-    );
-    for (const l of lookups) {
-      assert.equal(l.status, 200, l.text);
-      assert.equal((l.body.data as { creation_path?: string }).creation_path, 'sys/wrapping/wrap');
-    }
-    const answers = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => call(t, 'POST', 'sys/wrapping/unwrap', { token }, { token: '', via: i })),
-    );
-    exactlyOne(answers, unwrapped('looked-up'));
-    assert.equal((await call(t, 'POST', 'sys/wrapping/lookup', { token }, { token: '' })).status, 400);
-  });
+  it(
+    'sys/wrapping/lookup does not spend the token, however often it is called',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const t = target();
+      const token = await wrapSecret(t, 'looked-up');
+      const lookups = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          i % 2 === 0
+            ? call(t, 'POST', 'sys/wrapping/lookup', { token }, { token: '', via: i })
+            : call(t, 'GET', 'sys/wrapping/lookup', undefined, { token, via: i }),
+        ),
+      );
+      for (const l of lookups) {
+        assert.equal(l.status, 200, l.text);
+        assert.equal((l.body.data as { creation_path?: string }).creation_path, 'sys/wrapping/wrap');
+      }
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          call(t, 'POST', 'sys/wrapping/unwrap', { token }, { token: '', via: i }),
+        ),
+      );
+      exactlyOne(answers, unwrapped('looked-up'));
+      assert.equal((await call(t, 'POST', 'sys/wrapping/lookup', { token }, { token: '' })).status, 400);
+    },
+  );
 }
 
 async function setUpApprole(t: Target): Promise<void> {

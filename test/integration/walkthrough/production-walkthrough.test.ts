@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../helpers/free-port.js';
+import { freePort } from '../../../src/helper/ports.js';
 import { cli, startServerProcess } from '../../helpers/server-process.js';
 import type { ServerProcess } from '../../helpers/server-process.js';
 
@@ -19,7 +19,11 @@ async function* files(dir: string): AsyncGenerator<string> {
 
 /** Every byte of every file under `dir` searched for `needle` (utf-8, base64 and hex forms). */
 async function rawStorageContains(dir: string, needle: string): Promise<string[]> {
-  const forms = [Buffer.from(needle), Buffer.from(Buffer.from(needle).toString('base64')), Buffer.from(Buffer.from(needle).toString('hex'))];
+  const forms = [
+    Buffer.from(needle),
+    Buffer.from(Buffer.from(needle).toString('base64')),
+    Buffer.from(Buffer.from(needle).toString('hex')),
+  ];
   const hits: string[] = [];
   for await (const f of files(dir)) {
     const bytes = await readFile(f);
@@ -60,7 +64,13 @@ describe('production walkthrough: file storage, init, unseal, restart', () => {
 
     const init = await cli(['operator', 'init', '-key-shares=5', '-key-threshold=3', '-format=json'], env());
     assert.equal(init.code, 0, init.stderr);
-    const initOut = JSON.parse(init.stdout) as { unseal_keys_b64: string[]; unseal_keys_hex: string[]; root_token: string; unseal_shares: number; unseal_threshold: number };
+    const initOut = JSON.parse(init.stdout) as {
+      unseal_keys_b64: string[];
+      unseal_keys_hex: string[];
+      root_token: string;
+      unseal_shares: number;
+      unseal_threshold: number;
+    };
     assert.equal(initOut.unseal_keys_b64.length, 5);
     assert.equal(initOut.unseal_shares, 5);
     assert.equal(initOut.unseal_threshold, 3);
@@ -71,7 +81,11 @@ describe('production walkthrough: file storage, init, unseal, restart', () => {
     assert.match(sealed.stdout, /Sealed\s+true/);
     assert.match(sealed.stdout, /Total Shares\s+5/);
 
-    for (const [i, key] of [initOut.unseal_keys_b64[0]!, initOut.unseal_keys_hex[2]!, initOut.unseal_keys_b64[4]!].entries()) {
+    for (const [i, key] of [
+      initOut.unseal_keys_b64[0]!,
+      initOut.unseal_keys_hex[2]!,
+      initOut.unseal_keys_b64[4]!,
+    ].entries()) {
       const u = await cli(['operator', 'unseal', key], env());
       assert.equal(u.code, 0, u.stderr);
       assert.match(u.stdout, i < 2 ? new RegExp(`Unseal Progress\\s+${i + 1}/3`) : /Sealed\s+false/);
@@ -87,12 +101,20 @@ describe('production walkthrough: file storage, init, unseal, restart', () => {
     assert.equal(put.code, 0, put.stderr);
 
     await server.stop();
-    assert.deepEqual(await rawStorageContains(join(dir, 'data'), KNOWN), [], 'the secret must not appear in raw storage');
+    assert.deepEqual(
+      await rawStorageContains(join(dir, 'data'), KNOWN),
+      [],
+      'the secret must not appear in raw storage',
+    );
 
     server = await startServerProcess([`-config=${config}`], `${addr}/v1/sys/health`);
     const afterRestart = await cli(['status'], env());
     assert.equal(afterRestart.code, 2, 'sealed again after a restart');
-    for (const key of [initOut.unseal_keys_hex[1]!, initOut.unseal_keys_b64[3]!, initOut.unseal_keys_hex[0]!]) {
+    for (const key of [
+      initOut.unseal_keys_hex[1]!,
+      initOut.unseal_keys_b64[3]!,
+      initOut.unseal_keys_hex[0]!,
+    ]) {
       assert.equal((await cli(['operator', 'unseal', key], env())).code, 0);
     }
     assert.equal((await cli(['status'], env())).code, 0);

@@ -4,14 +4,18 @@ import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiClient, ResponseError } from '../../../src/cli/api-client.js';
-import { ClientConfigError, DEFAULT_ADDRESS, readClientConfig } from '../../../src/cli/client-config.js';
-import { newClient } from '../../../src/cli/command.js';
-import { parseFlags } from '../../../src/cli/flags.js';
-import { Ui } from '../../../src/cli/io.js';
-import { readSecret, writeSecret } from '../../../src/cli/secret.js';
-import { defaultTokenHelper } from '../../../src/cli/token-helper.js';
-import { HTTP_FLAGS } from '../../../src/cli/command.js';
+import { ApiClient, ResponseError } from '../../../src/cli/client/api-client.js';
+import {
+  ClientConfigError,
+  DEFAULT_ADDRESS,
+  readClientConfig,
+} from '../../../src/cli/client/client-config.js';
+import { newClient } from '../../../src/cli/client/new-client.js';
+import { parseFlags } from '../../../src/helper/go/flags.js';
+import { Ui } from '../../../src/cli/output/io.js';
+import { readSecret, writeSecret } from '../../../src/cli/client/secret.js';
+import { defaultTokenHelper } from '../../../src/cli/client/token-helper.js';
+import { HTTP_FLAGS } from '../../../src/cli/client/http-flags.js';
 import { captureIo } from './capture-io.js';
 
 function tempHome(): string {

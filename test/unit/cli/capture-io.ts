@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { CliIo } from '../../../src/cli/io.js';
+import type { CliIo } from '../../../src/cli/output/io.js';
 
 /** A CliIo whose output is kept in strings, for unit tests. */
 export interface CapturedIo extends CliIo {

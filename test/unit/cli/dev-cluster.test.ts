@@ -5,13 +5,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
-import { devClusterCommand, devClusterOptions } from '../../../src/cli/dev-cluster.js';
-import { FlagError, parseFlags } from '../../../src/cli/flags.js';
+import { devClusterCommand, devClusterOptions } from '../../../src/cli/commands/dev-cluster.js';
+import { FlagError, parseFlags } from '../../../src/helper/go/flags.js';
 import { banner, READY_LINE } from '../../../src/cli/dev-cluster/banner.js';
-import { KEYS_FILE_WARNING, writeKeysFile } from '../../../src/cli/dev-cluster/bootstrap.js';
-import { roleOfHealthCode } from '../../../src/cli/dev-cluster/node-api.js';
-import { nodeConfig, nodeEnv, planNodes } from '../../../src/cli/dev-cluster/nodes.js';
-import { preferredPort, tcpFree } from '../../../src/cli/dev-cluster/ports.js';
+import { KEYS_FILE_WARNING, writeKeysFile } from '../../../src/cli/dev-cluster/keys-file.js';
+import { roleOfHealthCode } from '../../../src/cluster/node-api.js';
+import { nodeEnv } from '../../../src/cluster/tresor-node.js';
+import { devNodeConfig, planNodes } from '../../../src/cli/dev-cluster/nodes.js';
+import { preferredPort, tcpFree } from '../../../src/helper/ports.js';
 
 const options = (argv: string[]): ReturnType<typeof devClusterOptions> =>
   devClusterOptions(parseFlags(devClusterCommand.flags, argv).flags);
@@ -52,7 +53,7 @@ describe('tresor dev-cluster', () => {
     const dir = await mkdtemp(join(tmpdir(), 'tresor-dc-unit-'));
     try {
       const path = join(dir, 'node2.hcl');
-      await writeFile(path, nodeConfig(nodes[1]!, '127.0.0.1:8500'));
+      await writeFile(path, devNodeConfig(nodes[1]!, '127.0.0.1:8500'));
       const config = await loadConfig([path], { env: {} });
       assert.equal(config.storage.type, 'consul');
       assert.equal(config.apiAddr, 'http://127.0.0.1:8210');

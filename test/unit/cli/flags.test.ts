@@ -3,16 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type FlagGroup,
-  FlagError,
-  flagsHelp,
-  parseFlags,
-  parseGoDuration,
-  parseGoInt,
-  trailingFlagWarning,
-} from '../../../src/cli/flags.js';
-import { parseArgsData, parseArgsDataString } from '../../../src/cli/kv-args.js';
+import { trailingFlagWarning } from '../../../src/cli/command.js';
+import { parseArgsData, parseArgsDataString } from '../../../src/cli/commands/kv-args.js';
+import { flagsHelp } from '../../../src/cli/output/flags-help.js';
+import { parseGoDuration } from '../../../src/helper/go/duration.js';
+import { type FlagGroup, FlagError, parseFlags } from '../../../src/helper/go/flags.js';
+import { parseGoInt } from '../../../src/helper/go/parse-int.js';
 
 const GROUPS: FlagGroup[] = [
   {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { outputList, outputSecret, printRawField } from '../../../src/cli/format.js';
-import { GoStruct, goJsonIndent } from '../../../src/cli/go-json.js';
+import { outputList, outputSecret, printRawField } from '../../../src/cli/output/format.js';
+import { GoStruct, goJsonIndent } from '../../../src/cli/output/go-json.js';
 import {
   columnOutput,
   goQuoteList,
@@ -9,12 +9,12 @@ import {
   humanDuration,
   tableOutput,
   wrapAtLength,
-} from '../../../src/cli/go-text.js';
-import { Ui } from '../../../src/cli/io.js';
-import { headerForMap, outputPath, addPrefixToKVPath } from '../../../src/cli/kv-common.js';
-import { initText, machineInit } from '../../../src/cli/operator-init.js';
-import { type Secret, emptySecret, parseSecret } from '../../../src/cli/secret.js';
-import { sealStatusOutput, sealStatusRows } from '../../../src/cli/status.js';
+} from '../../../src/cli/output/go-text.js';
+import { Ui } from '../../../src/cli/output/io.js';
+import { headerForMap, outputPath, addPrefixToKVPath } from '../../../src/cli/commands/kv-target.js';
+import { initText, machineInit } from '../../../src/cli/commands/operator-init.js';
+import { type Secret, emptySecret, parseSecret } from '../../../src/cli/client/secret.js';
+import { sealStatusOutput, sealStatusRows } from '../../../src/cli/commands/status.js';
 import { captureIo } from './capture-io.js';
 
 function secretWith(fields: Partial<Secret>): Secret {

@@ -172,8 +172,14 @@ describe('config: user_lockout blocks', () => {
       'storage "inmem" {}\nlistener "tcp" {\n  address = "127.0.0.1:8200"\n  tls_disable = true\n}\nuser_lockout "all" {\n  lockout_threshold = 7\n  lockout_duration = "10m"\n}\nuser_lockout "userpass" {\n  disable_lockout = "true"\n}\n',
     );
     const config = await loadConfig([file], { env: {} });
-    assert.deepEqual(config.userLockout, { all: { threshold: 7, duration: 600 }, userpass: { disabled: true } });
-    await writeFile(file, 'storage "inmem" {}\nlistener "tcp" {\n  address = "127.0.0.1:8200"\n  tls_disable = true\n}\nuser_lockout "github" {\n  lockout_threshold = 3\n}\nuser_lockout "all" {\n  lockout_treshold = 3\n}\n');
+    assert.deepEqual(config.userLockout, {
+      all: { threshold: 7, duration: 600 },
+      userpass: { disabled: true },
+    });
+    await writeFile(
+      file,
+      'storage "inmem" {}\nlistener "tcp" {\n  address = "127.0.0.1:8200"\n  tls_disable = true\n}\nuser_lockout "github" {\n  lockout_threshold = 3\n}\nuser_lockout "all" {\n  lockout_treshold = 3\n}\n',
+    );
     await assert.rejects(loadConfig([file], { env: {} }), (err: Error) => {
       assert.match(err.message, /user_lockout "github" is not a lockout target/);
       assert.match(err.message, /lockout_treshold/);

@@ -2,10 +2,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { InmemBackend } from '../../../src/physical/inmem.js';
-import { AesGcmBarrier, KEYRING_PATH } from '../../../src/core/barrier/aes-gcm-barrier.js';
+import { AesGcmBarrier } from '../../../src/core/barrier/aes-gcm-barrier.js';
+import { STORAGE_KEYS } from '../../../src/core/storage-keys.js';
 import { StorageView } from '../../../src/core/barrier/view.js';
 
-async function unsealedBarrier(): Promise<{ physical: InmemBackend; barrier: AesGcmBarrier; rootKey: Buffer }> {
+async function unsealedBarrier(): Promise<{
+  physical: InmemBackend;
+  barrier: AesGcmBarrier;
+  rootKey: Buffer;
+}> {
   const physical = new InmemBackend();
   const barrier = new AesGcmBarrier(physical);
   const rootKey = randomBytes(32);
@@ -73,7 +78,7 @@ describe('AES-GCM barrier', () => {
     assert.equal((await again.get('old'))!.toString(), 'written under term 1');
     assert.equal((await again.get('new'))!.toString(), 'written under term 2');
     assert.equal(again.keyStatus().term, 2);
-    assert.ok((await physical.get(KEYRING_PATH)) !== undefined);
+    assert.ok((await physical.get(STORAGE_KEYS.keyring)) !== undefined);
   });
 });
 

@@ -28,10 +28,14 @@ function lease(id: string, over: Partial<LeaseEntry> = {}): LeaseEntry {
 describe('expiration manager', () => {
   it('revokes a lease when it expires, through its revoker', async () => {
     const revoked: string[] = [];
-    const m = new ExpirationManager(new MemoryStorage(), (l) => {
-      revoked.push(l.leaseId);
-      return Promise.resolve();
-    }, silentLogger());
+    const m = new ExpirationManager(
+      new MemoryStorage(),
+      (l) => {
+        revoked.push(l.leaseId);
+        return Promise.resolve();
+      },
+      silentLogger(),
+    );
     await m.start();
     try {
       await m.register(lease('db/creds/app/a1', { expireTime: now() + 1 }));
@@ -61,11 +65,15 @@ describe('expiration manager', () => {
   it('revokes by prefix and by creating token; a failing revoker keeps the lease unless forced', async () => {
     const revoked: string[] = [];
     let fail = true;
-    const m = new ExpirationManager(new MemoryStorage(), (l) => {
-      if (fail && l.leaseId.endsWith('stuck')) return Promise.reject(new Error('database down'));
-      revoked.push(l.leaseId);
-      return Promise.resolve();
-    }, silentLogger());
+    const m = new ExpirationManager(
+      new MemoryStorage(),
+      (l) => {
+        if (fail && l.leaseId.endsWith('stuck')) return Promise.reject(new Error('database down'));
+        revoked.push(l.leaseId);
+        return Promise.resolve();
+      },
+      silentLogger(),
+    );
     for (const id of ['db/creds/a/1', 'db/creds/a/2', 'db/creds/b/1']) await m.register(lease(id));
     await m.register(lease('db/creds/c/stuck', { tokenSalted: 'hother' }));
     assert.equal(await m.revokePrefix('db/creds/a'), 2);

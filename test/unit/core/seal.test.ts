@@ -8,7 +8,13 @@ import { decodeKeyShare } from '../../../src/core/seal/decode-key.js';
 import { validateInitParams } from '../../../src/core/seal/shamir-seal.js';
 
 async function newCore(physical = new InmemBackend()): Promise<Core> {
-  return Core.create({ physical, logger: silentLogger(), catalog: builtinCatalog(), defaultLeaseTtl: 2764800, maxLeaseTtl: 2764800 });
+  return Core.create({
+    physical,
+    logger: silentLogger(),
+    catalog: builtinCatalog(),
+    defaultLeaseTtl: 2764800,
+    maxLeaseTtl: 2764800,
+  });
 }
 
 describe('init parameters', () => {
@@ -22,7 +28,9 @@ describe('init parameters', () => {
   ];
   for (const [n, t, re] of cases) {
     it(`rejects shares=${n} threshold=${t}`, () => {
-      assert.throws(() => { validateInitParams({ secretShares: n, secretThreshold: t }); }, re);
+      assert.throws(() => {
+        validateInitParams({ secretShares: n, secretThreshold: t });
+      }, re);
     });
   }
   it('accepts 1/1 and 5/3 and 255/255', () => {
@@ -115,7 +123,8 @@ describe('shamir init and unseal', () => {
     await core.submitUnsealKey(keys[0]!.toString('base64'));
     await core.sealNode();
     assert.equal(core.state.state, 'sealed');
-    assert.equal(core.barrier.sealed, true);
+    assert.equal(core.deriveClusterKey('test'), undefined, 'the barrier holds no key');
+    assert.throws(() => core.keyStatus(), /sealed/);
     await assert.rejects(core.lookupToken(rootToken), /sealed/);
   });
 

@@ -15,9 +15,21 @@ describe('user lockout', () => {
     assert.equal(await l.isLocked('auth_userpass_1', 'bob', S, t0 + 2000), false);
     assert.equal(await l.recordFailure('auth_userpass_1', 'bob', S, t0 + 2000), true);
     assert.equal(await l.isLocked('auth_userpass_1', 'bob', S, t0 + 3000), true);
-    assert.equal(await l.isLocked('auth_userpass_1', 'alice', S, t0 + 3000), false, 'other identities are unaffected');
-    assert.equal(await l.isLocked('auth_userpass_2', 'bob', S, t0 + 3000), false, 'other mounts are unaffected');
-    assert.equal(await l.isLocked('auth_userpass_1', 'bob', S, t0 + 2000 + 60_000), false, 'the lock expires');
+    assert.equal(
+      await l.isLocked('auth_userpass_1', 'alice', S, t0 + 3000),
+      false,
+      'other identities are unaffected',
+    );
+    assert.equal(
+      await l.isLocked('auth_userpass_2', 'bob', S, t0 + 3000),
+      false,
+      'other mounts are unaffected',
+    );
+    assert.equal(
+      await l.isLocked('auth_userpass_1', 'bob', S, t0 + 2000 + 60_000),
+      false,
+      'the lock expires',
+    );
     const locked = await l.locked(() => S, t0 + 3000);
     assert.deepEqual([...locked.entries()], [['auth_userpass_1', ['bob']]]);
   });
@@ -48,9 +60,23 @@ describe('user lockout', () => {
     const base = { default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false };
     assert.deepEqual(lockoutSettings({ type: 'userpass', config: base }), DEFAULT_LOCKOUT);
     const server = { all: { threshold: 9, duration: 60 }, userpass: { threshold: 4 } };
-    assert.deepEqual(lockoutSettings({ type: 'userpass', config: base }, server), { ...DEFAULT_LOCKOUT, threshold: 4, duration: 60 });
-    assert.deepEqual(lockoutSettings({ type: 'ldap', config: base }, server), { ...DEFAULT_LOCKOUT, threshold: 9, duration: 60 });
-    const tuned = lockoutSettings({ type: 'userpass', config: { ...base, user_lockout_config: { lockout_threshold: 2, lockout_duration: 5 } } }, server);
+    assert.deepEqual(lockoutSettings({ type: 'userpass', config: base }, server), {
+      ...DEFAULT_LOCKOUT,
+      threshold: 4,
+      duration: 60,
+    });
+    assert.deepEqual(lockoutSettings({ type: 'ldap', config: base }, server), {
+      ...DEFAULT_LOCKOUT,
+      threshold: 9,
+      duration: 60,
+    });
+    const tuned = lockoutSettings(
+      {
+        type: 'userpass',
+        config: { ...base, user_lockout_config: { lockout_threshold: 2, lockout_duration: 5 } },
+      },
+      server,
+    );
     assert.equal(tuned.threshold, 2);
     assert.equal(tuned.duration, 5);
     assert.equal(tuned.counterReset, DEFAULT_LOCKOUT.counterReset);

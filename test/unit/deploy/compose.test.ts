@@ -162,7 +162,7 @@ describe('docker-compose.yml', () => {
     const texts = [
       read('docker-compose.yml'),
       ...['dns.hcl', ...NODES.map((_, i) => `tresor-node${i + 1}.hcl`)].map((f) => read(`deploy/${f}`)),
-      read('consul/agent.hcl'),
+      read('consul/deploy/agent.hcl'),
     ];
     for (const text of texts) assert.deepEqual(publicIps(text), []);
     assert.deepEqual(publicIps(allStrings(compose).join(' ')), []);
@@ -229,8 +229,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs Consul with ACLs enforced and least-privilege policies that match the storage path', async () => {
-    assert.ok(bindSource('consul', '/consul/config/agent.hcl').endsWith('consul/agent.hcl'));
-    const agent = await parseHcl(read('consul/agent.hcl'), 'agent.hcl');
+    assert.ok(bindSource('consul', '/consul/config/agent.hcl').endsWith('consul/deploy/agent.hcl'));
+    const agent = await parseHcl(read('consul/deploy/agent.hcl'), 'agent.hcl');
     assert.deepEqual((agent.acl as Obj[])[0], {
       enabled: true,
       default_policy: 'deny',
@@ -240,17 +240,17 @@ describe('docker-compose.yml', () => {
     assert.equal((agent.ui_config as Obj[])[0]?.enabled, true);
     assert.equal(agent.server, true);
     assert.equal(agent.bootstrap_expect, 1);
-    const tresor = await parseHcl(read('consul/tresor-policy.hcl'), 'tresor-policy.hcl');
+    const tresor = await parseHcl(read('consul/deploy/tresor-policy.hcl'), 'tresor-policy.hcl');
     assert.deepEqual(Object.keys(tresor.key_prefix as Obj), ['tresor/']);
     assert.deepEqual(Object.keys(tresor.service_prefix as Obj).sort(), ['tresor-lock', 'vault']);
     assert.equal(JSON.stringify(tresor).includes('"acl"'), false, 'tresor cannot manage ACLs');
-    const dns = await parseHcl(read('consul/dns-policy.hcl'), 'dns-policy.hcl');
+    const dns = await parseHcl(read('consul/deploy/dns-policy.hcl'), 'dns-policy.hcl');
     assert.deepEqual(Object.keys(dns.key as Obj), ['tresor/core/lock']);
     assert.equal(dns.key_prefix, undefined);
     assert.equal(JSON.stringify(dns).includes('write'), false, 'the resolver only reads');
     for (const f of ['tresor-policy.hcl', 'dns-policy.hcl']) {
       assert.ok(
-        mounts('consul-acl-init').some((m) => m.source === `./consul/${f}`),
+        mounts('consul-acl-init').some((m) => m.source === `./consul/deploy/${f}`),
         `consul-acl-init mounts ${f}`,
       );
     }

@@ -13,7 +13,16 @@ describe('logger', () => {
       },
     });
     const log = createLogger('info', sink).child({ subsystem: 'test' });
-    log.info({ token: 'hvs.SECRET1', auth: { client_token: 'hvs.SECRET2' }, keys: ['SECRET3'], password: 'SECRET4', headers: { 'x-vault-token': 'SECRET5', authorization: 'Bearer SECRET6' } }, 'event');
+    log.info(
+      {
+        token: 'hvs.SECRET1',
+        auth: { client_token: 'hvs.SECRET2' },
+        keys: ['SECRET3'],
+        password: 'SECRET4',
+        headers: { 'x-vault-token': 'SECRET5', authorization: 'Bearer SECRET6' },
+      },
+      'event',
+    );
     const out = lines.join('');
     for (let i = 1; i <= 6; i++) assert.ok(!out.includes(`SECRET${i}`), `SECRET${i} leaked: ${out}`);
     assert.match(out, /"subsystem":"test"/);

@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import nodeVault from 'node-vault';
-import { ListRequestRewriter, installListMethodShim, listRequestTarget } from '../../../src/http/list-method-shim.js';
+import {
+  ListRequestRewriter,
+  installListMethodShim,
+  listRequestTarget,
+} from '../../../src/http/list-method-shim.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: an echo server, a raw HTTP/1.1 response reader, a seeded PRNG.
@@ -347,7 +351,7 @@ describe('list-method shim: on a plain http.Server', () => {
     socket.destroy();
   });
 
-  it('keeps an existing query, without the client\'s own list parameter', async () => {
+  it("keeps an existing query, without the client's own list parameter", async () => {
     const socket = await connect(port);
     const [r] = await exchange(socket, ['LIST /v1/a/?version=2&list=false HTTP/1.1\r\nHost: t\r\n\r\n'], 1);
     assert.equal(echoOf(r).url, '/v1/a/?list=true&version=2');

@@ -38,12 +38,16 @@ export function loginPaths(store: MapStore): PathSpec[] {
     const user = await store.get('user-id', userId);
     if (user === undefined) throw new InvalidRequestError(INVALID);
     const cidr = user.cidr_block ?? '';
-    if (cidr !== '' && !ipInCidrs(req.remoteAddress, [cidr])) throw new InvalidRequestError('unauthorized source address');
+    if (cidr !== '' && !ipInCidrs(req.remoteAddress, [cidr]))
+      throw new InvalidRequestError('unauthorized source address');
     if (!listed(user.value ?? '', appId)) throw new InvalidRequestError(INVALID);
     const app = await store.get('app-id', appId);
     if (app === undefined) throw new InvalidRequestError(INVALID);
     const fallback = appId.toLowerCase() === DEFAULT_APP ? undefined : await store.get('app-id', DEFAULT_APP);
-    const policies = normalizePolicies([...(app.value ?? '').split(','), ...(fallback?.value ?? '').split(',')]);
+    const policies = normalizePolicies([
+      ...(app.value ?? '').split(','),
+      ...(fallback?.value ?? '').split(','),
+    ]);
     return {
       auth: {
         policies,
@@ -59,7 +63,17 @@ export function loginPaths(store: MapStore): PathSpec[] {
     user_id: { kind: 'string', description: 'The user ID.' },
   } as const;
   return [
-    { pattern: '^login/?$', fields, operations: { update: login }, synopsis: 'Log in with an app ID and a user ID.' },
-    { pattern: '^login/(?<app_id>.+)$', fields, operations: { update: login }, synopsis: 'Log in with an app ID (in the path) and a user ID.' },
+    {
+      pattern: '^login/?$',
+      fields,
+      operations: { update: login },
+      synopsis: 'Log in with an app ID and a user ID.',
+    },
+    {
+      pattern: '^login/(?<app_id>.+)$',
+      fields,
+      operations: { update: login },
+      synopsis: 'Log in with an app ID (in the path) and a user ID.',
+    },
   ];
 }

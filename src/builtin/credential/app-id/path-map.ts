@@ -16,7 +16,10 @@ const EXTRA: Record<MapKind, FieldSchemas> = {
   },
   'user-id': {
     value: { kind: 'string', description: 'Comma-separated app IDs this user ID may log in with.' },
-    cidr_block: { kind: 'string', description: 'If set, logins with this user ID must come from this CIDR block.' },
+    cidr_block: {
+      kind: 'string',
+      description: 'If set, logins with this user ID must come from this CIDR block.',
+    },
   },
 };
 
@@ -44,7 +47,12 @@ export function mapPaths(store: MapStore): PathSpec[] {
       return undefined;
     };
     return [
-      { pattern: `^map/${kind}/?$`, fields: {}, operations: { list, read: list }, synopsis: `List the ${kind} mappings (as HMACs).` },
+      {
+        pattern: `^map/${kind}/?$`,
+        fields: {},
+        operations: { list, read: list },
+        synopsis: `List the ${kind} mappings (as HMACs).`,
+      },
       {
         pattern: `^map/${kind}/${KEY}$`,
         fields: { key: { kind: 'string', description: `The ${kind}.` }, ...fields },

@@ -30,13 +30,17 @@ export const appRoleFactory: BackendFactory = (config) => {
     type: 'approle',
     paths: [loginPath(ctx), ...rolePaths(ctx), ...secretIdPaths(ctx)],
     specialPaths: { unauthenticated: ['login', 'login/*'] },
-    loginIdentifier: (req) => Promise.resolve(req.operation === 'update' || req.operation === 'create' ? loginRoleId(req) : undefined),
+    loginIdentifier: (req) =>
+      Promise.resolve(
+        req.operation === 'update' || req.operation === 'create' ? loginRoleId(req) : undefined,
+      ),
     // A renewal is refused once the role is deleted or its policies changed, as in Vault.
     renewAuth: async (_storage, auth) => {
       const name = typeof auth.internalData.role_name === 'string' ? auth.internalData.role_name : '';
       const role = await ctx.roles.read(name);
       if (role === undefined) throw new InvalidRequestError(`role "${name}" does not exist during renewal`);
-      if (!samePolicies(auth.policies, role.token_policies)) throw new InvalidRequestError('policies have changed, not renewing');
+      if (!samePolicies(auth.policies, role.token_policies))
+        throw new InvalidRequestError('policies have changed, not renewing');
     },
   });
 };

@@ -27,7 +27,8 @@ export function parseSecretIdMetadata(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
     assertKey(k);
-    if (typeof v !== 'string') throw new InvalidRequestError(`failed to parse metadata: value of key "${k}" must be a string`);
+    if (typeof v !== 'string')
+      throw new InvalidRequestError(`failed to parse metadata: value of key "${k}" must be a string`);
     out[k] = v;
   }
   return out;
@@ -46,5 +47,6 @@ function keyValuePairs(text: string): Record<string, string> {
 }
 
 function assertKey(k: string): void {
-  if (k === '' || k === '__proto__') throw new InvalidRequestError(`failed to parse metadata: invalid key "${k}"`);
+  if (k === '' || k === '__proto__')
+    throw new InvalidRequestError(`failed to parse metadata: invalid key "${k}"`);
 }

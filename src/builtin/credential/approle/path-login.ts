@@ -21,7 +21,9 @@ export function loginRoleId(req: LogicalRequest): string | undefined {
 
 function assertSource(address: string, cidrs: readonly string[], what: 'secret ID' | 'role'): void {
   if (cidrs.length > 0 && !ipInCidrs(address, cidrs)) {
-    throw new InvalidRequestError(`source address ${JSON.stringify(address)} unauthorized by CIDR restrictions on the ${what}`);
+    throw new InvalidRequestError(
+      `source address ${JSON.stringify(address)} unauthorized by CIDR restrictions on the ${what}`,
+    );
   }
 }
 

@@ -11,7 +11,9 @@ import { roleNameOf, roleOf, secretIdScope } from './context.js';
 import type { RoleEntry } from './role-store.js';
 import { randomId } from './secret-id-store.js';
 
-const roleNameField = { role_name: { kind: 'string', description: 'Name of the role (case-insensitive).' } } as const;
+const roleNameField = {
+  role_name: { kind: 'string', description: 'Name of the role (case-insensitive).' },
+} as const;
 
 const roleFields = {
   ...roleNameField,
@@ -26,35 +28,55 @@ const roleFields = {
 } as const;
 
 /** Applies the sent fields to a role (new or existing) and validates it. */
-function applyRoleFields(f: FieldData, current: RoleEntry, creating: boolean, maxLeaseTtl: number): { role: RoleEntry; warnings: string[] } {
+function applyRoleFields(
+  f: FieldData,
+  current: RoleEntry,
+  creating: boolean,
+  maxLeaseTtl: number,
+): { role: RoleEntry; warnings: string[] } {
   const warnings: string[] = [];
   const role: RoleEntry = { ...current, ...parseTokenFields(f, current) };
   if (f.has('token_type') && f.string('token_type') === 'default-service') {
     warnings.push('default-service has no useful meaning; adjusting to service');
   }
   if (f.has('local_secret_ids')) {
-    if (!creating) throw new InvalidRequestError('local_secret_ids can only be modified during role creation');
+    if (!creating)
+      throw new InvalidRequestError('local_secret_ids can only be modified during role creation');
     role.local_secret_ids = f.bool('local_secret_ids');
   }
   if (f.has('role_id')) role.role_id = f.string('role_id').trim();
   if (f.has('bind_secret_id') || creating) role.bind_secret_id = f.bool('bind_secret_id');
-  const cidrs = f.has('secret_id_bound_cidrs') ? f.strings('secret_id_bound_cidrs') : f.has('bound_cidr_list') ? f.strings('bound_cidr_list') : undefined;
+  const cidrs = f.has('secret_id_bound_cidrs')
+    ? f.strings('secret_id_bound_cidrs')
+    : f.has('bound_cidr_list')
+      ? f.strings('bound_cidr_list')
+      : undefined;
   if (cidrs !== undefined) {
     const bad = invalidCidrs(cidrs);
-    if (bad.length > 0) throw new InvalidRequestError(`'secret_id_bound_cidrs': invalid CIDR block ${JSON.stringify(bad[0])}`);
+    if (bad.length > 0)
+      throw new InvalidRequestError(`'secret_id_bound_cidrs': invalid CIDR block ${JSON.stringify(bad[0])}`);
     role.secret_id_bound_cidrs = cidrs;
   }
   if (f.has('secret_id_num_uses')) role.secret_id_num_uses = f.int('secret_id_num_uses');
   if (role.secret_id_num_uses < 0) throw new InvalidRequestError('secret_id_num_uses cannot be negative');
   if (f.has('secret_id_ttl')) role.secret_id_ttl = f.duration('secret_id_ttl');
-  if (role.role_id === '') throw new InvalidRequestError('invalid role_id supplied, or failed to generate a role_id');
+  if (role.role_id === '')
+    throw new InvalidRequestError('invalid role_id supplied, or failed to generate a role_id');
   if (maxLeaseTtl > 0 && role.token_period > maxLeaseTtl) {
-    throw new InvalidRequestError(`'token_period' of ${role.token_period}s is greater than the backend's maximum lease TTL of ${maxLeaseTtl}s`);
+    throw new InvalidRequestError(
+      `'token_period' of ${role.token_period}s is greater than the backend's maximum lease TTL of ${maxLeaseTtl}s`,
+    );
   }
   if (maxLeaseTtl > 0 && role.token_max_ttl > maxLeaseTtl) {
-    warnings.push("token_max_ttl is greater than the backend mount's maximum TTL value; issued tokens' max TTL value will be truncated");
+    warnings.push(
+      "token_max_ttl is greater than the backend mount's maximum TTL value; issued tokens' max TTL value will be truncated",
+    );
   }
-  if (!role.bind_secret_id && role.secret_id_bound_cidrs.length === 0 && role.token_bound_cidrs.length === 0) {
+  if (
+    !role.bind_secret_id &&
+    role.secret_id_bound_cidrs.length === 0 &&
+    role.token_bound_cidrs.length === 0
+  ) {
     throw new InvalidRequestError('at least one constraint should be enabled on the role');
   }
   return { role, warnings };

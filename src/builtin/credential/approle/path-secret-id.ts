@@ -14,14 +14,28 @@ import { randomId } from './secret-id-store.js';
 
 const roleNameField = { role_name: { kind: 'string', description: 'Name of the role.' } } as const;
 const secretIdField = { secret_id: { kind: 'string', description: 'The secret ID.' } } as const;
-const accessorField = { secret_id_accessor: { kind: 'string', description: 'Accessor of the secret ID.' } } as const;
+const accessorField = {
+  secret_id_accessor: { kind: 'string', description: 'Accessor of the secret ID.' },
+} as const;
 const newSecretIdFields = {
   ...roleNameField,
-  metadata: { kind: 'any', description: 'JSON object (or string) of string values, set on tokens issued with the secret ID.' },
-  cidr_list: { kind: 'strings', description: 'CIDR blocks the secret ID may be used from (within the role\u2019s).' },
-  token_bound_cidrs: { kind: 'strings', description: 'CIDR blocks the issued tokens may be used from (within the role\u2019s).' },
+  metadata: {
+    kind: 'any',
+    description: 'JSON object (or string) of string values, set on tokens issued with the secret ID.',
+  },
+  cidr_list: {
+    kind: 'strings',
+    description: 'CIDR blocks the secret ID may be used from (within the role\u2019s).',
+  },
+  token_bound_cidrs: {
+    kind: 'strings',
+    description: 'CIDR blocks the issued tokens may be used from (within the role\u2019s).',
+  },
   num_uses: { kind: 'int', description: 'Uses of the secret ID; 0 = unlimited (not above the role\u2019s).' },
-  ttl: { kind: 'duration', description: 'Lifetime of the secret ID; 0 = no expiry (not above the role\u2019s).' },
+  ttl: {
+    kind: 'duration',
+    description: 'Lifetime of the secret ID; 0 = no expiry (not above the role\u2019s).',
+  },
 } as const;
 
 /** The secret ID's properties as lookups show them (Vault's zero time when it does not expire). */
@@ -48,14 +62,24 @@ function required(f: FieldData, name: string): string {
 /** The properties of a new secret ID: the request's, within the role's limits. */
 function newSecretId(f: FieldData, role: RoleEntry, maxLeaseTtl: number): NewSecretId {
   const cidrList = f.strings('cidr_list');
-  if (invalidCidrs(cidrList).length > 0) throw new InvalidRequestError(`'cidr_list': invalid CIDR block ${JSON.stringify(invalidCidrs(cidrList)[0])}`);
+  if (invalidCidrs(cidrList).length > 0)
+    throw new InvalidRequestError(
+      `'cidr_list': invalid CIDR block ${JSON.stringify(invalidCidrs(cidrList)[0])}`,
+    );
   if (!cidrsSubset(cidrList, role.secret_id_bound_cidrs)) {
-    throw new InvalidRequestError(`'cidr_list' must be a subset of the role's secret_id_bound_cidrs ${JSON.stringify(role.secret_id_bound_cidrs)}`);
+    throw new InvalidRequestError(
+      `'cidr_list' must be a subset of the role's secret_id_bound_cidrs ${JSON.stringify(role.secret_id_bound_cidrs)}`,
+    );
   }
   const tokenCidrs = f.strings('token_bound_cidrs');
-  if (invalidCidrs(tokenCidrs).length > 0) throw new InvalidRequestError(`'token_bound_cidrs': invalid CIDR block ${JSON.stringify(invalidCidrs(tokenCidrs)[0])}`);
+  if (invalidCidrs(tokenCidrs).length > 0)
+    throw new InvalidRequestError(
+      `'token_bound_cidrs': invalid CIDR block ${JSON.stringify(invalidCidrs(tokenCidrs)[0])}`,
+    );
   if (!cidrsSubset(tokenCidrs, role.token_bound_cidrs)) {
-    throw new InvalidRequestError(`'token_bound_cidrs' must be a subset of the role's token_bound_cidrs ${JSON.stringify(role.token_bound_cidrs)}`);
+    throw new InvalidRequestError(
+      `'token_bound_cidrs' must be a subset of the role's token_bound_cidrs ${JSON.stringify(role.token_bound_cidrs)}`,
+    );
   }
   let numUses = role.secret_id_num_uses;
   if (f.has('num_uses')) {
@@ -94,7 +118,11 @@ export function secretIdPaths(ctx: AppRoleContext): PathSpec[] {
   const issue = async (f: FieldData, secretId: string): Promise<LogicalResponse> => {
     const role = await existingRole(f, 404);
     if (!role.bind_secret_id) throw new InvalidRequestError('bind_secret_id is not set on the role');
-    const entry = await ctx.secretIds.create(secretIdScope(role), secretId, newSecretId(f, role, ctx.maxLeaseTtl()));
+    const entry = await ctx.secretIds.create(
+      secretIdScope(role),
+      secretId,
+      newSecretId(f, role, ctx.maxLeaseTtl()),
+    );
     return {
       data: {
         secret_id: secretId,
@@ -107,7 +135,8 @@ export function secretIdPaths(ctx: AppRoleContext): PathSpec[] {
   };
 
   const generate = (_req: LogicalRequest, f: FieldData): Promise<LogicalResponse> => issue(f, randomId());
-  const custom = (_req: LogicalRequest, f: FieldData): Promise<LogicalResponse> => issue(f, required(f, 'secret_id'));
+  const custom = (_req: LogicalRequest, f: FieldData): Promise<LogicalResponse> =>
+    issue(f, required(f, 'secret_id'));
 
   const list = async (_req: LogicalRequest, f: FieldData): Promise<LogicalResponse | undefined> => {
     const role = await roleOf(ctx, f);
@@ -133,7 +162,8 @@ export function secretIdPaths(ctx: AppRoleContext): PathSpec[] {
     const accessor = required(f, 'secret_id_accessor');
     const role = await existingRole(f);
     const entry = await ctx.secretIds.lookupByAccessor(secretIdScope(role), accessor);
-    if (entry === undefined) throw new VaultError(404, `failed to find accessor entry for secret_id_accessor: "${accessor}"`);
+    if (entry === undefined)
+      throw new VaultError(404, `failed to find accessor entry for secret_id_accessor: "${accessor}"`);
     return entry === null ? undefined : { data: lookupData(entry) };
   };
 
@@ -190,6 +220,11 @@ export function secretIdPaths(ctx: AppRoleContext): PathSpec[] {
       operations: { update: destroyAccessor, delete: destroyAccessor },
       synopsis: 'Destroy a secret ID by its accessor.',
     },
-    { pattern: '^tidy/secret-id/?$', fields: {}, operations: { update: tidy }, synopsis: 'Remove expired secret IDs and dangling accessors.' },
+    {
+      pattern: '^tidy/secret-id/?$',
+      fields: {},
+      operations: { update: tidy },
+      synopsis: 'Remove expired secret IDs and dangling accessors.',
+    },
   ];
 }

@@ -35,7 +35,9 @@ export function assertValidRoleName(name: string): void {
   if (name === '') throw new InvalidRequestError('missing role_name');
   if (name.length > 4096) throw new InvalidRequestError('role_name is longer than maximum of 4096 bytes');
   if (!NAME.test(name) || name.includes('..')) {
-    throw new InvalidRequestError(`invalid role_name "${name}": use letters, digits and "_", with "-" or "." inside (not "..")`);
+    throw new InvalidRequestError(
+      `invalid role_name "${name}": use letters, digits and "_", with "-" or "." inside (not "..")`,
+    );
   }
 }
 

@@ -26,7 +26,10 @@ interface AccessorEntry {
 }
 
 /** What a new secret ID gets. */
-export type NewSecretId = Pick<SecretIdEntry, 'secret_id_num_uses' | 'secret_id_ttl' | 'metadata' | 'cidr_list' | 'token_bound_cidrs'>;
+export type NewSecretId = Pick<
+  SecretIdEntry,
+  'secret_id_num_uses' | 'secret_id_ttl' | 'metadata' | 'cidr_list' | 'token_bound_cidrs'
+>;
 
 /** 16 random bytes in UUID layout, as Vault's secret IDs and accessors look. */
 export function randomId(): string {
@@ -34,7 +37,8 @@ export function randomId(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-const isExpired = (e: SecretIdEntry, now: number): boolean => e.expiration_time !== '' && Date.parse(e.expiration_time) <= now;
+const isExpired = (e: SecretIdEntry, now: number): boolean =>
+  e.expiration_time !== '' && Date.parse(e.expiration_time) <= now;
 
 /**
  * Secret IDs, never stored in clear: an entry lives at `secret_id/<hmac(scope)>/<hmac(secret ID)>`
@@ -92,17 +96,22 @@ export class SecretIdStore {
     const roleFolder = await this.roleFolder(scope);
     const key = `secret_id/${roleFolder}${secretHmac}`;
     return this.locks.run(secretHmac, async () => {
-      if ((await this.live(key)) !== undefined) throw new InvalidRequestError('SecretID is already registered');
+      if ((await this.live(key)) !== undefined)
+        throw new InvalidRequestError('SecretID is already registered');
       const now = new Date();
       const entry: SecretIdEntry = {
         ...props,
         secret_id_accessor: randomId(),
         creation_time: now.toISOString(),
-        expiration_time: props.secret_id_ttl > 0 ? new Date(now.getTime() + props.secret_id_ttl * 1000).toISOString() : '',
+        expiration_time:
+          props.secret_id_ttl > 0 ? new Date(now.getTime() + props.secret_id_ttl * 1000).toISOString() : '',
         last_updated_time: now.toISOString(),
       };
       const accessor: AccessorEntry = { secret_id_hmac: secretHmac, role_folder: roleFolder };
-      await this.storage.put(await this.accessorKey(entry.secret_id_accessor), Buffer.from(JSON.stringify(accessor), 'utf8'));
+      await this.storage.put(
+        await this.accessorKey(entry.secret_id_accessor),
+        Buffer.from(JSON.stringify(accessor), 'utf8'),
+      );
       await this.storage.put(key, Buffer.from(JSON.stringify(entry), 'utf8'));
       return entry;
     });
@@ -155,7 +164,11 @@ export class SecretIdStore {
    * spent and may throw (CIDR restrictions): a refused login costs no use. Returns the entry as
    * it was before this use, or undefined when the secret ID is unknown, expired or used up.
    */
-  async consume(scope: string, secretId: string, check: (entry: SecretIdEntry) => void): Promise<SecretIdEntry | undefined> {
+  async consume(
+    scope: string,
+    secretId: string,
+    check: (entry: SecretIdEntry) => void,
+  ): Promise<SecretIdEntry | undefined> {
     const secretHmac = await this.salt.hmac('secret_id', secretId);
     const key = (await this.folder(scope)) + secretHmac;
     return this.locks.run(secretHmac, async () => {
@@ -165,7 +178,11 @@ export class SecretIdStore {
       if (entry.secret_id_num_uses === 1) {
         await this.remove(key, entry);
       } else if (entry.secret_id_num_uses > 1) {
-        const next: SecretIdEntry = { ...entry, secret_id_num_uses: entry.secret_id_num_uses - 1, last_updated_time: new Date().toISOString() };
+        const next: SecretIdEntry = {
+          ...entry,
+          secret_id_num_uses: entry.secret_id_num_uses - 1,
+          last_updated_time: new Date().toISOString(),
+        };
         await this.storage.put(key, Buffer.from(JSON.stringify(next), 'utf8'));
       }
       return entry;

@@ -9,8 +9,20 @@
 // RFC 4518 §2.2: characters mapped to nothing (soft hyphen, joiners, variation selectors, BOM,
 // object replacement) and control characters other than those mapped to space.
 const MAPPED_TO_NOTHING_RANGES: readonly (readonly [number, number])[] = [
-  [0x00, 0x08], [0x0e, 0x1f], [0x7f, 0x84], [0x86, 0x9f], [0xad, 0xad], [0x34f, 0x34f], [0x1806, 0x1806],
-  [0x180b, 0x180e], [0x200b, 0x200f], [0x202a, 0x202e], [0x2060, 0x2064], [0xfe00, 0xfe0f], [0xfeff, 0xfeff], [0xfffc, 0xfffc],
+  [0x00, 0x08],
+  [0x0e, 0x1f],
+  [0x7f, 0x84],
+  [0x86, 0x9f],
+  [0xad, 0xad],
+  [0x34f, 0x34f],
+  [0x1806, 0x1806],
+  [0x180b, 0x180e],
+  [0x200b, 0x200f],
+  [0x202a, 0x202e],
+  [0x2060, 0x2064],
+  [0xfe00, 0xfe0f],
+  [0xfeff, 0xfeff],
+  [0xfffc, 0xfffc],
 ];
 const mappedToNothing = (c: string): boolean => {
   const cp = c.codePointAt(0) ?? 0;
@@ -21,7 +33,11 @@ const SPACES = /[\s\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000
 
 /** The name as the directory will see it (case kept: the directory's matching ignores it). */
 export function normalizeLdapUsername(raw: string): string {
-  return Array.from(raw.normalize('NFKC')).filter((c) => !mappedToNothing(c)).join('').replace(SPACES, ' ').trim();
+  return Array.from(raw.normalize('NFKC'))
+    .filter((c) => !mappedToNothing(c))
+    .join('')
+    .replace(SPACES, ' ')
+    .trim();
 }
 
 /** The lockout identity of a login name: its normal form, case folded. */

@@ -24,12 +24,16 @@ export const userpassFactory: BackendFactory = () =>
     type: 'userpass',
     paths: [...userPaths, loginPath],
     specialPaths: { unauthenticated: ['login', 'login/*'] },
-    loginIdentifier: (req) => Promise.resolve(req.operation === 'update' || req.operation === 'create' ? loginUsername(req.path) : undefined),
+    loginIdentifier: (req) =>
+      Promise.resolve(
+        req.operation === 'update' || req.operation === 'create' ? loginUsername(req.path) : undefined,
+      ),
     // A renewal is refused once the user is deleted or its policies changed, as in Vault.
     renewAuth: async (storage, auth) => {
       const name = typeof auth.internalData.username === 'string' ? auth.internalData.username : '';
       const user = await readUser(storage, name);
       if (user === undefined) throw new InvalidRequestError('user no longer exists, not renewing');
-      if (!samePolicies(auth.policies, user.token_policies)) throw new InvalidRequestError('policies have changed, not renewing');
+      if (!samePolicies(auth.policies, user.token_policies))
+        throw new InvalidRequestError('policies have changed, not renewing');
     },
   });

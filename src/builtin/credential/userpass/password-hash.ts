@@ -22,10 +22,16 @@ const KEY_LENGTH = 32;
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, KEY_LENGTH, { N: n, r, p, maxmem: 256 * n * r + 1024 * 1024 }, (err, key) => {
-      if (err !== null) reject(err);
-      else resolve(key);
-    });
+    scrypt(
+      password.normalize('NFC'),
+      salt,
+      KEY_LENGTH,
+      { N: n, r, p, maxmem: 256 * n * r + 1024 * 1024 },
+      (err, key) => {
+        if (err !== null) reject(err);
+        else resolve(key);
+      },
+    );
   });
 }
 
@@ -41,7 +47,12 @@ export async function hashPassword(password: string): Promise<PasswordHash> {
  * checking a real user's password costs, so the answer time does not tell whether a user exists.
  */
 export function dummyHash(): PasswordHash {
-  return { alg: 'scrypt', ...PARAMS, salt: randomBytes(16).toString('base64'), hash: randomBytes(KEY_LENGTH).toString('base64') };
+  return {
+    alg: 'scrypt',
+    ...PARAMS,
+    salt: randomBytes(16).toString('base64'),
+    hash: randomBytes(KEY_LENGTH).toString('base64'),
+  };
 }
 
 /** Whether `password` matches `stored`, compared in constant time. */

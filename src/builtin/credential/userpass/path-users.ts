@@ -4,10 +4,23 @@ import { segment } from '../../../framework/backend.js';
 import type { FieldData } from '../../../framework/field-data.js';
 import { listResponse } from '../../../framework/list-response.js';
 import { InvalidRequestError } from '../../../helper/errors.js';
-import { defaultTokenParams, normalizePolicies, parseTokenFields, TOKEN_FIELDS, tokenParamsData } from '../token-fields.js';
+import {
+  defaultTokenParams,
+  normalizePolicies,
+  parseTokenFields,
+  TOKEN_FIELDS,
+  tokenParamsData,
+} from '../token-fields.js';
 import { hashPassword } from './password-hash.js';
 import type { UserEntry } from './user-store.js';
-import { assertValidUsername, deleteUser, listUsers, normalizeUsername, readUser, writeUser } from './user-store.js';
+import {
+  assertValidUsername,
+  deleteUser,
+  listUsers,
+  normalizeUsername,
+  readUser,
+  writeUser,
+} from './user-store.js';
 
 const usernameField = { username: { kind: 'string', description: 'Username (case-insensitive).' } } as const;
 const passwordField = { password: { kind: 'string', description: 'Password of the user.' } } as const;
@@ -74,7 +87,11 @@ async function updatePassword(req: LogicalRequest, f: FieldData): Promise<undefi
 
 async function updatePolicies(req: LogicalRequest, f: FieldData): Promise<undefined> {
   const { name, user } = await existingUser(req, f);
-  const sent = f.has('token_policies') ? f.strings('token_policies') : f.has('policies') ? f.strings('policies') : undefined;
+  const sent = f.has('token_policies')
+    ? f.strings('token_policies')
+    : f.has('policies')
+      ? f.strings('policies')
+      : undefined;
   if (sent === undefined) throw new InvalidRequestError('missing token_policies');
   await writeUser(req.storage, name, { ...user, token_policies: normalizePolicies(sent) });
   return undefined;
@@ -87,7 +104,8 @@ export const userPaths: readonly PathSpec[] = [
     pattern: `^users/${segment('username')}$`,
     fields: { ...usernameField, ...passwordField, ...TOKEN_FIELDS },
     operations: { read, create: write, update: write, delete: remove },
-    existenceCheck: async (req, f) => (await readUser(req.storage, normalizeUsername(f.string('username')))) !== undefined,
+    existenceCheck: async (req, f) =>
+      (await readUser(req.storage, normalizeUsername(f.string('username')))) !== undefined,
     synopsis: 'Manage a user: password and token settings.',
   },
   {

@@ -42,7 +42,10 @@ export async function readUser(storage: Storage, name: string): Promise<UserEntr
   if (!isValidUsername(name)) return undefined;
   const raw = await storage.get(key(name));
   if (raw === undefined) return undefined;
-  return { ...defaultTokenParams(), ...(JSON.parse(raw.toString('utf8')) as Partial<UserEntry>) } as UserEntry;
+  return {
+    ...defaultTokenParams(),
+    ...(JSON.parse(raw.toString('utf8')) as Partial<UserEntry>),
+  } as UserEntry;
 }
 
 export async function writeUser(storage: Storage, name: string, user: UserEntry): Promise<void> {

@@ -1,6 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cidrsSubset, invalidCidrs, ipInCidrs, isValidCidrList, parseCidr, parseIp } from '../../../../src/helper/cidr.js';
+import {
+  cidrsSubset,
+  invalidCidrs,
+  ipInCidrs,
+  isValidCidrList,
+  parseCidr,
+  parseIp,
+} from '../../../../src/helper/cidr.js';
 
 describe('cidr helper', () => {
   it('parses IPv4 and IPv6 addresses, mapping ::ffff:a.b.c.d to IPv4', () => {
@@ -12,7 +19,8 @@ describe('cidr helper', () => {
     assert.deepEqual([...v6.bytes], [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
     assert.deepEqual([...(parseIp('::1')?.bytes ?? [])], [...new Array<number>(15).fill(0), 1]);
     assert.equal(parseIp('fe80::1%eth0')?.family, 6);
-    for (const bad of ['', 'localhost', '10.0.0', '10.0.0.256', '1::2::3', '10.0.0.0/8']) assert.equal(parseIp(bad), undefined, bad);
+    for (const bad of ['', 'localhost', '10.0.0', '10.0.0.256', '1::2::3', '10.0.0.0/8'])
+      assert.equal(parseIp(bad), undefined, bad);
   });
 
   it('parses CIDR blocks and bare addresses, and refuses bad prefixes', () => {
@@ -21,7 +29,15 @@ describe('cidr helper', () => {
     assert.equal(parseCidr('::1')?.prefix, 128);
     assert.equal(parseCidr('::ffff:10.0.0.0/104')?.prefix, 8);
     assert.equal(parseCidr('::ffff:10.0.0.0/104')?.family, 4);
-    for (const bad of ['10.0.0.0/33', '10.0.0.0/', '10.0.0.0/-1', '10.0.0.0/8/8', 'x/8', '::/129', '::ffff:10.0.0.0/64']) {
+    for (const bad of [
+      '10.0.0.0/33',
+      '10.0.0.0/',
+      '10.0.0.0/-1',
+      '10.0.0.0/8/8',
+      'x/8',
+      '::/129',
+      '::ffff:10.0.0.0/64',
+    ]) {
       assert.equal(parseCidr(bad), undefined, bad);
     }
     assert.equal(isValidCidrList(['10.0.0.0/8', ' 192.168.1.0/24 ']), true);

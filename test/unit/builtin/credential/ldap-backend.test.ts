@@ -4,7 +4,7 @@ import { ldapFactory } from '../../../../src/builtin/credential/ldap/index.js';
 import type { LogicalBackend, Operation } from '../../../../src/logical/types.js';
 import { VaultError } from '../../../../src/helper/errors.js';
 import { backendConfig, request } from '../../../helpers/engine-request.js';
-import { freePort } from '../../../helpers/free-port.js';
+import { freePort } from '../../../../src/helper/ports.js';
 import { MemoryStorage } from '../../../helpers/memory-storage.js';
 import { TestPki } from '../../../helpers/openssl-pki.js';
 

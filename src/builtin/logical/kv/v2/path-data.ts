@@ -13,7 +13,8 @@ import type { LogicalRequest, LogicalResponse, Storage } from '../../../../logic
 import type { PathSpec } from '../../../../framework/backend.js';
 import type { FieldData } from '../../../../framework/field-data.js';
 import { mergePatch } from '../../../../framework/merge-patch.js';
-import { InvalidRequestError, NotFoundError } from '../../../../helper/errors.js';
+import { InvalidRequestError } from '../../../../helper/errors.js';
+import { notFound } from '../../../../logical/not-found.js';
 import type { KvV2Context } from './context.js';
 import type { KvConfig } from './path-config.js';
 import { readConfig } from './path-config.js';
@@ -107,11 +108,11 @@ export function pathData(ctx: KvV2Context): PathSpec {
     const changes = requireData(data);
     return ctx.locks.run(key, async () => {
       const meta = await readKeyMetadata(req.storage, key);
-      if (meta === undefined) throw new NotFoundError();
+      if (meta === undefined) return notFound();
       const config = await readConfig(req.storage);
       checkCas(data, config, meta);
       const loaded = await loadVersion(req.storage, key, meta.currentVersion, ctx.now());
-      if (loaded.kind === 'missing') throw new NotFoundError();
+      if (loaded.kind === 'missing') return notFound();
       if (loaded.kind === 'gone')
         return { statusCode: 404, data: versionView(loaded.meta, loaded.version, loaded.vm) };
       const patched = mergePatch(loaded.data, changes) as Record<string, unknown>;

@@ -12,9 +12,9 @@
 import type { LogicalRequest, LogicalResponse } from '../../../../logical/types.js';
 import type { PathSpec } from '../../../../framework/backend.js';
 import type { FieldData } from '../../../../framework/field-data.js';
+import { notFound } from '../../../../logical/not-found.js';
 import { listResponse } from '../../../../framework/list-response.js';
 import { mergePatch } from '../../../../framework/merge-patch.js';
-import { NotFoundError } from '../../../../helper/errors.js';
 import { formatDuration } from '../../../../helper/duration.js';
 import { assertWritablePath, listPrefix } from '../secret-paths.js';
 import type { KvV2Context } from './context.js';
@@ -105,10 +105,10 @@ export function pathMetadata(ctx: KvV2Context): PathSpec {
     if (isEmpty(changes) && !patch) return undefined;
     const config = await readConfig(req.storage);
     const warnings = changes.casRequired === false && config.casRequired ? [CAS_IGNORED_WARNING] : [];
-    await ctx.locks.run(key, async () => {
+    const found = await ctx.locks.run(key, async () => {
       let meta = await readKeyMetadata(req.storage, key);
       if (meta === undefined) {
-        if (patch) throw new NotFoundError();
+        if (patch) return false;
         meta = newKeyMetadata(key, ctx.now());
       }
       if (changes.maxVersions !== undefined) meta.maxVersions = changes.maxVersions;
@@ -123,7 +123,9 @@ export function pathMetadata(ctx: KvV2Context): PathSpec {
         meta.customMetadata = Object.keys(pairs).length === 0 ? null : pairs;
       }
       await writeKeyMetadata(req.storage, meta);
+      return true;
     });
+    if (!found) return notFound();
     return warnings.length > 0 ? { warnings } : undefined;
   };
 

@@ -1,0 +1,128 @@
+import type { SecureVersion } from 'node:tls';
+import { StorageError } from '../../src/helper/errors.js';
+
+/** How to reach and authenticate to Consul (Vault's `storage "consul"` connection keys). */
+export interface ConsulClientOptions {
+  /** `host:port`, `http(s)://host:port` or `unix:///path/to.sock`; default CONSUL_HTTP_ADDR, then 127.0.0.1:8500. */
+  readonly address?: string;
+  /** `http` (default) or `https`. */
+  readonly scheme?: string;
+  /** ACL token; default CONSUL_HTTP_TOKEN. */
+  readonly token?: string;
+  readonly tlsCaFile?: string;
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+  readonly tlsSkipVerify?: boolean;
+  readonly tlsMinVersion?: SecureVersion;
+  /** `strong` makes every read `?consistent` (goes through the Raft leader). */
+  readonly consistencyMode?: 'default' | 'strong';
+  /** Concurrent non-blocking requests at most (Vault's max_parallel, default 128). */
+  readonly maxParallel?: number;
+  /** Timeout of one non-blocking request, default 15 s. */
+  readonly requestTimeoutMs?: number;
+}
+
+/** One KV entry as Consul stores it; the value is raw bytes. */
+export interface KvPair {
+  readonly key: string;
+  readonly value: Buffer;
+  /** The session holding the key as a lock, if any. */
+  readonly session: string | undefined;
+  readonly modifyIndex: number;
+}
+
+/** Options of one call: cancellation and, for blocking queries, the index to wait past. */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+  /** Blocking query: return once the data changes past this index, or after `waitMs`. */
+  readonly index?: bigint;
+  readonly waitMs?: number;
+}
+
+/** One operation of a KV transaction, in Consul's terms. */
+export type ConsulTxnOp =
+  | { readonly verb: 'set'; readonly key: string; readonly value: Buffer }
+  | { readonly verb: 'delete'; readonly key: string }
+  | { readonly verb: 'check-session'; readonly key: string; readonly session: string };
+
+/** The outcome of a transaction Consul answered: applied, or rolled back with the failed operations. */
+export type TxnOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly errors: readonly { opIndex: number; what: string }[] };
+
+/** A session definition; checks bind its life to health checks. */
+export interface SessionDefinition {
+  readonly name: string;
+  readonly ttl: string;
+  readonly lockDelay: string;
+  readonly behavior: 'release' | 'delete';
+  readonly nodeChecks: readonly string[];
+  readonly serviceChecks: readonly string[];
+}
+
+/** A local service with one TTL check, registered on the agent. */
+export interface TtlServiceDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly checkId: string;
+  readonly checkName: string;
+  readonly ttl: string;
+  readonly deregisterCriticalAfter: string;
+  readonly meta: Readonly<Record<string, string>>;
+}
+
+/** Status of a health check, in Consul's words. */
+export type CheckStatus = 'passing' | 'warning' | 'critical';
+
+/** A TTL check attached to a service: the service's owner reports its status before the TTL runs out. */
+export interface TtlCheckDefinition {
+  readonly id: string;
+  readonly name: string;
+  /** Human-readable description shown by Consul. */
+  readonly notes?: string;
+  /** Go duration ("5s", "1500ms"). */
+  readonly ttl: string;
+  /** Status at registration; Consul keeps a check's current status when its service is registered again. */
+  readonly status: CheckStatus;
+  /** Go duration after which Consul removes the service while the check stays critical; absent: never. */
+  readonly deregisterCriticalAfter?: string;
+}
+
+/** A local service with tags, address, port, metadata and one TTL check. */
+export interface AgentServiceDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly tags: readonly string[];
+  /** "" lets consumers use the agent's node address. */
+  readonly address: string;
+  readonly port: number;
+  readonly meta: Readonly<Record<string, string>>;
+  readonly check: TtlCheckDefinition;
+}
+
+/** A service as the local agent holds it. */
+export interface AgentService {
+  readonly id: string;
+  readonly name: string;
+  readonly tags: readonly string[];
+  readonly address: string;
+  readonly port: number;
+  readonly meta: Readonly<Record<string, string>>;
+}
+
+/** A request Consul refused or that could not reach it. `consulStatus` is Consul's HTTP status, when it answered. */
+export class ConsulRequestError extends StorageError {
+  constructor(
+    message: string,
+    readonly consulStatus: number | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Base-64 of a value, as Consul's JSON APIs carry it. */
+export function encodeValue(value: Buffer): string {
+  return value.toString('base64');
+}

@@ -1,0 +1,174 @@
+import type { Logger } from '../../src/helper/logger.js';
+import type { HaLock, LeaderAdvertisement } from '../../src/physical/types.js';
+import type { ConsulClient } from '../client/client.js';
+import { encodeAdvertisement } from '../contract.js';
+import type { Fence, FenceSlot } from './fencing.js';
+import { LockSession, type LockSessionTiming } from './lock-session.js';
+import { pause, watchKey } from '../client/watch-key.js';
+
+/** What a ConsulLock needs from its backend. */
+export interface ConsulLockDeps {
+  readonly client: ConsulClient;
+  readonly fences: FenceSlot;
+  /** Full KV key of the lock, prefix included. */
+  readonly key: string;
+  readonly advertisement: LeaderAdvertisement;
+  readonly timing: LockSessionTiming & { readonly lockWaitMs: number };
+  readonly logger?: Logger;
+  /** Aborts when the backend closes: pending acquires stop. */
+  readonly closed: AbortSignal;
+}
+
+interface Holding {
+  readonly session: LockSession;
+  readonly fence: Fence;
+  readonly lost: AbortController;
+  stopWatch: () => void;
+}
+
+/**
+ * The HA lock on Consul (README.md, "High availability on Consul"). `acquire` opens a session bound to a TTL check this process
+ * passes (see LockSession), waits with blocking queries until the key is free and takes it with
+ * `?acquire=`, the advertisement as value. While held, the backend fences every write with it. The
+ * returned signal aborts when the session is invalidated (seen by a blocking-query watch on the
+ * key), when the check or session cannot be refreshed within the safety window, or when a fenced
+ * write is refused. After a loss, this backend refuses writes until `release()` or a new `acquire`.
+ */
+export class ConsulLock implements HaLock {
+  private holding: Holding | undefined;
+  private readonly value: Buffer;
+
+  constructor(private readonly deps: ConsulLockDeps) {
+    this.value = encodeAdvertisement(deps.advertisement);
+  }
+
+  async acquire(cancelled: AbortSignal): Promise<AbortSignal> {
+    const cancel = AbortSignal.any([cancelled, this.deps.closed]);
+    if (this.holding !== undefined && !this.holding.lost.signal.aborted)
+      throw new Error('the HA lock is already held by this lock');
+    const { client, advertisement, timing, logger } = this.deps;
+    let backoff = 250;
+    for (;;) {
+      cancel.throwIfAborted();
+      let session: LockSession;
+      try {
+        session = await LockSession.open(client, advertisement.nodeId, timing, cancel, logger);
+      } catch (err) {
+        cancel.throwIfAborted();
+        logger?.warn({ err: (err as Error).message }, 'could not open a Consul lock session; retrying');
+        await pause(backoff, cancel);
+        backoff = Math.min(backoff * 2, 5000);
+        continue;
+      }
+      backoff = 250;
+      let acquired = false;
+      try {
+        acquired = await this.waitAndTake(session, cancel);
+      } catch (err) {
+        if (!cancel.aborted && !session.lost.aborted)
+          logger?.warn({ err: (err as Error).message }, 'error while waiting for the HA lock; retrying');
+      }
+      if (session.lost.aborted && !cancel.aborted)
+        logger?.info(
+          { reason: String(session.lost.reason) },
+          'lock session lost while waiting; opening a new one',
+        );
+      if (acquired) return this.hold(session);
+      await session.close();
+      cancel.throwIfAborted();
+      if (!session.lost.aborted) await pause(1000, cancel);
+    }
+  }
+
+  async release(): Promise<void> {
+    const holding = this.holding;
+    if (holding === undefined) return;
+    this.holding = undefined;
+    holding.stopWatch();
+    const { client, key, fences, logger } = this.deps;
+    const stillHeld = !holding.lost.signal.aborted;
+    // Signal first, so that closing the session below is not reported as a loss.
+    if (stillHeld) holding.lost.abort(new Error('the HA lock was released'));
+    try {
+      // An explicit release frees the key at once: Consul applies no lock-delay to it.
+      if (stillHeld)
+        await client.kvPut(key, Buffer.alloc(0), { release: holding.session.id }, { timeoutMs: 5000 });
+    } catch (err) {
+      logger?.warn(
+        { err: (err as Error).message },
+        'could not release the HA lock key; destroying the session instead',
+      );
+    }
+    await holding.session.close();
+    fences.clear(holding.fence);
+  }
+
+  /** Blocks until the key is free, then tries to take it; false when the session is lost meanwhile. */
+  private async waitAndTake(session: LockSession, cancel: AbortSignal): Promise<boolean> {
+    const { client, key, timing } = this.deps;
+    const signal = AbortSignal.any([cancel, session.lost]);
+    let index = 0n;
+    while (!signal.aborted) {
+      const answer = await client.kvGet(key, { index, waitMs: timing.lockWaitMs, signal });
+      index = answer.index < index ? 0n : answer.index;
+      const holder = answer.pair?.session;
+      if (holder === session.id) return true;
+      if (holder !== undefined) continue;
+      if (await client.kvPut(key, this.value, { acquire: session.id }, { signal })) return true;
+      // Refused while free: another node won the race, or Consul's lock-delay still runs after the
+      // previous holder's session was invalidated. The index will not move when the delay ends, so
+      // look again without blocking after a short pause.
+      index = 0n;
+      await pause(Math.min(250, Math.max(25, timing.lockDelayMs / 4)), signal);
+    }
+    cancel.throwIfAborted();
+    return false;
+  }
+
+  private hold(session: LockSession): AbortSignal {
+    const { client, key, fences, timing, logger } = this.deps;
+    const lost = new AbortController();
+    const fence: Fence = {
+      key,
+      session: session.id,
+      lost: (reason: Error) => {
+        onLost(reason);
+      },
+    };
+    const holding: Holding = { session, fence, lost, stopWatch: () => undefined };
+    const onLost = (reason: Error): void => {
+      fence.lostReason ??= reason;
+      if (lost.signal.aborted) return;
+      logger?.warn({ reason: reason.message }, 'lost the HA lock');
+      lost.abort(reason);
+      holding.stopWatch();
+      // Stop vouching for the session and destroy it, so Consul frees the key if it still held it.
+      void session.close();
+    };
+    this.holding = holding;
+    fences.set(fence);
+    holding.stopWatch = watchKey(
+      client,
+      key,
+      (pair) => {
+        if (pair?.session !== session.id)
+          onLost(new Error('the lock key is no longer held by this node’s session'));
+      },
+      { waitMs: timing.lockWaitMs, ...(logger === undefined ? {} : { logger }) },
+    );
+    if (session.lost.aborted) onLost(asError(session.lost.reason));
+    else
+      session.lost.addEventListener(
+        'abort',
+        () => {
+          onLost(asError(session.lost.reason));
+        },
+        { once: true },
+      );
+    return lost.signal;
+  }
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}

@@ -1,0 +1,185 @@
+import { StorageError } from '../../src/helper/errors.js';
+import type { Logger } from '../../src/helper/logger.js';
+import type {
+  HaBackend,
+  HaLock,
+  LeaderAdvertisement,
+  PhysicalEntry,
+  TxnOp,
+} from '../../src/physical/types.js';
+import { assertValidKey } from '../../src/physical/types.js';
+import { ConsulClient, type ConsulTxnOp, type KvPair } from '../client/client.js';
+import { LockLostError, type Fence, type FenceSlot } from '../lock/fencing.js';
+import { assertWithinLimits, consulCanHold } from '../client/limits.js';
+import { ConsulLock } from '../lock/lock.js';
+import type { ConsulStorageConfig } from '../../src/config/types.js';
+import { decodeAdvertisement } from '../contract.js';
+import { consulSettings, type ConsulSettings } from './settings.js';
+import { watchKey } from '../client/watch-key.js';
+
+/**
+ * `storage "consul"`: Vault's keys below a KV prefix (default `vault/`), values as raw bytes, and
+ * HA through a session lock (ConsulLock). While this backend holds a lock, every write is a
+ * transaction that first checks the lock session (fencing); otherwise writes are plain.
+ */
+export class ConsulBackend implements HaBackend {
+  readonly type = 'consul';
+  readonly haEnabled = true;
+  /** The adapter this backend talks through; service registration may share it. */
+  readonly client: ConsulClient;
+  readonly settings: ConsulSettings;
+  private fence: Fence | undefined;
+  private readonly watches = new Set<() => void>();
+  private readonly locks = new Set<ConsulLock>();
+  private readonly logger: Logger | undefined;
+  private readonly closing = new AbortController();
+
+  constructor(config: ConsulStorageConfig, logger?: Logger) {
+    this.settings = consulSettings(config);
+    this.client = new ConsulClient(this.settings.client);
+    this.logger = logger?.child({ subsystem: 'consul-storage' });
+  }
+
+  async get(key: string): Promise<PhysicalEntry | undefined> {
+    // A key Consul cannot hold was never written (writes refuse it), and /v1/kv would answer 400.
+    if (!consulCanHold(key)) return undefined;
+    const { pair } = await this.client.kvGet(this.settings.prefix + key);
+    return pair === undefined ? undefined : { key, value: pair.value };
+  }
+
+  async put(entry: PhysicalEntry): Promise<void> {
+    assertValidKey(entry.key);
+    await this.write([{ verb: 'set', key: this.settings.prefix + entry.key, value: entry.value }]);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.write([{ verb: 'delete', key: this.settings.prefix + key }]);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const base = this.settings.prefix + prefix;
+    if (!consulCanHold(base)) return [];
+    const keys = await this.client.kvKeys(base);
+    const out = new Set<string>();
+    for (const full of keys) {
+      if (!full.startsWith(base)) continue;
+      const rest = full.slice(base.length);
+      if (rest === '') continue;
+      const slash = rest.indexOf('/');
+      out.add(slash === -1 ? rest : rest.slice(0, slash + 1));
+    }
+    return [...out].sort();
+  }
+
+  async transaction(ops: readonly TxnOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    const consulOps = ops.map((op): ConsulTxnOp => {
+      if (op.op === 'put') {
+        assertValidKey(op.entry.key);
+        return { verb: 'set', key: this.settings.prefix + op.entry.key, value: op.entry.value };
+      }
+      return { verb: 'delete', key: this.settings.prefix + op.key };
+    });
+    await this.write(consulOps);
+  }
+
+  lock(key: string, advertisement: LeaderAdvertisement): HaLock {
+    const fences: FenceSlot = {
+      set: (fence) => {
+        this.fence = fence;
+      },
+      // A released or lost lock leaves a tombstone: this backend refuses every write until it
+      // holds a lock again. Requests admitted while the node was active must not land afterwards.
+      clear: (fence) => {
+        if (this.fence === fence) fence.lostReason ??= new Error('the HA lock was released');
+      },
+    };
+    const { sessionTtlMs, checkTtlMs, lockDelayMs, lockWaitMs } = this.settings;
+    const lock = new ConsulLock({
+      client: this.client,
+      fences,
+      key: this.settings.prefix + key,
+      advertisement,
+      timing: { sessionTtlMs, checkTtlMs, lockDelayMs, lockWaitMs },
+      closed: this.closing.signal,
+      ...(this.logger === undefined ? {} : { logger: this.logger.child({ lock: key }) }),
+    });
+    this.locks.add(lock);
+    return lock;
+  }
+
+  async leader(key: string): Promise<LeaderAdvertisement | undefined> {
+    const { pair } = await this.client.kvGet(this.settings.prefix + key);
+    return advertisementOf(pair);
+  }
+
+  /** Calls `onChange` with the current holder first, then on every change of holder; recovers from Consul outages. */
+  watchLeader(key: string, onChange: (leader: LeaderAdvertisement | undefined) => void): () => void {
+    let last: string | undefined;
+    const stopWatch = watchKey(
+      this.client,
+      this.settings.prefix + key,
+      (pair) => {
+        const leader = advertisementOf(pair);
+        const seen = leader === undefined ? '' : `${pair?.session ?? ''}|${JSON.stringify(leader)}`;
+        if (seen === last) return;
+        last = seen;
+        onChange(leader);
+      },
+      { waitMs: this.settings.lockWaitMs, ...(this.logger === undefined ? {} : { logger: this.logger }) },
+    );
+    const stop = (): void => {
+      stopWatch();
+      this.watches.delete(stop);
+    };
+    this.watches.add(stop);
+    return stop;
+  }
+
+  /** Stops every watch, releases held locks, and closes idle connections. */
+  async close(): Promise<void> {
+    this.closing.abort(new Error('the Consul backend was closed'));
+    for (const stop of [...this.watches]) stop();
+    await Promise.all([...this.locks].map((lock) => lock.release().catch(() => undefined)));
+    this.locks.clear();
+    this.client.close();
+  }
+
+  /** Sends a write: fenced by the held lock when there is one, plain otherwise. */
+  private async write(ops: ConsulTxnOp[]): Promise<void> {
+    assertWithinLimits(ops, this.settings.prefix);
+    const fence = this.fence;
+    if (fence === undefined) {
+      const [only] = ops;
+      if (ops.length === 1 && only !== undefined) {
+        if (only.verb === 'set') await this.client.kvPut(only.key, only.value);
+        else await this.client.kvDelete(only.key);
+        return;
+      }
+      const outcome = await this.client.txn(ops);
+      if (!outcome.ok)
+        throw new StorageError(
+          `consul transaction rolled back: ${outcome.errors.map((e) => e.what).join('; ')}`,
+        );
+      return;
+    }
+    if (fence.lostReason !== undefined) throw new LockLostError(fence.lostReason.message);
+    const outcome = await this.client.txn([
+      { verb: 'check-session', key: fence.key, session: fence.session },
+      ...ops,
+    ]);
+    if (outcome.ok) return;
+    const check = outcome.errors.find((e) => e.opIndex === 0);
+    if (check !== undefined) {
+      const reason = new Error(`a fenced write was refused: ${check.what}`);
+      fence.lost(reason);
+      throw new LockLostError(check.what);
+    }
+    throw new StorageError(`consul transaction rolled back: ${outcome.errors.map((e) => e.what).join('; ')}`);
+  }
+}
+
+/** The advertisement in a lock key, when a session holds it. */
+function advertisementOf(pair: KvPair | undefined): LeaderAdvertisement | undefined {
+  return pair?.session === undefined ? undefined : decodeAdvertisement(pair.value);
+}

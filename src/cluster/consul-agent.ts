@@ -1,0 +1,164 @@
+/**
+ * A Consul dev agent for a local cluster (`tresor dev-cluster`, the tests, bench): the binary from
+ * consul/ensure-consul.sh (CONSUL_BIN, PATH, or the cached build), run as `consul agent -dev` on
+ * loopback with its own data folder, HTTP on the chosen port, DNS on the chosen port or off, the
+ * other ports free ones; started once it has elected itself leader, restartable on the same ports.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { LOOPBACK, freePorts } from '../helper/ports.js';
+import { type LineSink, type ManagedProcess, spawnManaged } from './managed-process.js';
+
+/** How long building Consul from source may take on a cold cache (minutes on a small machine). */
+export const CONSUL_BUILD_TIMEOUT_MS = 40 * 60_000;
+
+/** The consul/ensure-consul.sh of this checkout, from the sources (src/) or the build (dist/src/). */
+export function ensureConsulScript(): string | undefined {
+  for (const up of ['../../', '../../../']) {
+    const path = fileURLToPath(new URL(`${up}consul/ensure-consul.sh`, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+/** Runs consul/ensure-consul.sh and resolves with the binary it prints; rejects with its stderr. */
+export function runEnsureConsul(script: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // The script serialises concurrent builds.
+    execFile(
+      'bash',
+      [script],
+      { env, timeout: CONSUL_BUILD_TIMEOUT_MS, maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        const path = stdout.trim().split('\n').at(-1) ?? '';
+        if (err !== null || path === '') {
+          reject(new Error(stderr.trim() !== '' ? stderr.trim() : (err?.message ?? 'no output')));
+          return;
+        }
+        resolve(path);
+      },
+    );
+  });
+}
+
+/** Resolves the consul binary: an explicit path wins, then ensure-consul.sh, then `consul` on PATH. */
+export async function resolveConsulBinary(
+  explicit: string,
+  env: NodeJS.ProcessEnv,
+  note: LineSink,
+): Promise<string> {
+  if (explicit !== '') return explicit;
+  const script = ensureConsulScript();
+  if (script === undefined) return env.CONSUL_BIN ?? 'consul';
+  note(`==> Resolving the Consul binary with ${script} (the first run may build it, which takes minutes)`);
+  try {
+    return await runEnsureConsul(script, env);
+  } catch (err) {
+    throw new Error(`no consul binary (pass -consul-bin=PATH or set CONSUL_BIN): ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/** Options of startConsulAgent. */
+export interface ConsulAgentOptions {
+  readonly binary: string;
+  readonly httpPort: number;
+  /** Port of Consul's DNS interface; -1 (the default) turns it off. */
+  readonly dnsPort?: number;
+  readonly dataDir: string;
+  readonly nodeName: string;
+  /** Ports no other Consul port may take (the nodes', the resolver's). */
+  readonly reserved?: ReadonlySet<number>;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly relay?: LineSink;
+  readonly nameWidth?: number;
+  /** Run the agent in its own process group. */
+  readonly detached?: boolean;
+}
+
+/** A running Consul dev agent. */
+export interface ConsulAgentProcess {
+  /** The current agent process (a new one after restart()). */
+  readonly process: ManagedProcess;
+  /** `127.0.0.1:PORT` of the HTTP API. */
+  readonly httpAddr: string;
+  /** Kills the agent and starts a fresh one (empty state) on the same ports. */
+  restart(): Promise<void>;
+}
+
+/** Starts `consul agent -dev` and resolves once it has elected itself leader. */
+export async function startConsulAgent(options: ConsulAgentOptions): Promise<ConsulAgentProcess> {
+  const dnsPort = options.dnsPort ?? -1;
+  const avoid = new Set([...(options.reserved ?? []), options.httpPort, dnsPort]);
+  const [grpc, serfLan, serfWan, server] = await freePorts(4, true, avoid);
+  const args = [
+    'agent',
+    '-dev',
+    `-bind=${LOOPBACK}`,
+    `-client=${LOOPBACK}`,
+    `-node=${options.nodeName}`,
+    `-data-dir=${options.dataDir}`,
+    `-http-port=${options.httpPort}`,
+    `-dns-port=${dnsPort}`,
+    `-grpc-port=${grpc ?? 0}`,
+    '-grpc-tls-port=-1',
+    '-https-port=-1',
+    `-serf-lan-port=${serfLan ?? 0}`,
+    `-serf-wan-port=${serfWan ?? 0}`,
+    `-server-port=${server ?? 0}`,
+    '-log-level=warn',
+  ];
+  const httpAddr = `${LOOPBACK}:${options.httpPort}`;
+  const launch = (): Promise<ManagedProcess> => launchAgent(options, args, httpAddr);
+  let current = await launch();
+  return {
+    get process() {
+      return current;
+    },
+    httpAddr,
+    async restart() {
+      await current.stop('SIGKILL', 0);
+      current = await launch();
+    },
+  };
+}
+
+async function launchAgent(
+  options: ConsulAgentOptions,
+  args: readonly string[],
+  httpAddr: string,
+): Promise<ManagedProcess> {
+  const child = await spawnManaged('consul', options.binary, args, {
+    env: options.env ?? process.env,
+    ...(options.relay === undefined ? {} : { relay: options.relay }),
+    ...(options.nameWidth === undefined ? {} : { nameWidth: options.nameWidth }),
+    detached: options.detached === true,
+  });
+  let gone: string | undefined;
+  void child.exited.then((how) => {
+    gone = how;
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (gone !== undefined) throw new Error(`consul agent ${gone}:\n${child.recentOutput()}`);
+    if ((await leaderOf(httpAddr)) !== '') return child;
+    if (Date.now() > deadline) {
+      await child.stop('SIGKILL', 0);
+      throw new Error(`consul agent on ${httpAddr} elected no leader within 60 s:\n${child.recentOutput()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function leaderOf(httpAddr: string): Promise<string> {
+  try {
+    const res = await fetch(`http://${httpAddr}/v1/status/leader`, { signal: AbortSignal.timeout(2000) });
+    if (!res.ok) return '';
+    const leader: unknown = await res.json();
+    return typeof leader === 'string' ? leader : '';
+  } catch {
+    return '';
+  }
+}
