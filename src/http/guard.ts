@@ -1,3 +1,4 @@
+import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { Core } from '../core/core.js';
 import { clientToken } from './token.js';
@@ -21,4 +22,15 @@ export function requireSudo(
     needsSudo,
     remoteAddress: clientAddress(ctx, []),
   });
+}
+
+/** A sudo-protected sys action answered with 204, on PUT and POST (sys/rotate, sys/step-down). */
+export function sudoAction(router: Router, core: Core, path: string, action: () => Promise<void>): void {
+  const handle = async (ctx: Context): Promise<void> => {
+    await requireSudo(ctx, core, path);
+    await action();
+    ctx.status = 204;
+  };
+  router.put(`/v1/${path}`, handle);
+  router.post(`/v1/${path}`, handle);
 }

@@ -1,33 +1,17 @@
 import type { ExpirationManager } from '../expiration/expiration-manager.js';
 import { InvalidRequestError } from '../../helper/errors.js';
 import { NON_ASSIGNABLE_POLICIES, RESPONSE_WRAPPING_POLICY_NAME } from '../policy/builtin.js';
-import type { TokenStore } from './token-store.js';
+import type { TokenFields, TokenStore } from './token-store.js';
 import type { TokenEntry } from './token-entry.js';
 import { nowSeconds } from './token-entry.js';
 import { computeTtl } from './ttl.js';
 
-export interface IssueParams {
+export interface IssueParams extends TokenFields {
   policies: readonly string[];
   noDefaultPolicy?: boolean;
-  /** Raw id of the parent token; undefined for orphans. */
-  parent?: string;
-  meta?: Record<string, string> | null;
-  displayName?: string;
-  numUses?: number;
-  ttl?: number;
-  explicitMaxTtl?: number;
-  period?: number;
-  renewable?: boolean;
-  /** Creation path ("auth/token/create", "auth/userpass/login/bob"). */
-  path: string;
   /** The mount's effective TTLs. */
   defaultTtl: number;
   maxTtl: number;
-  role?: string;
-  id?: string;
-  boundCidrs?: string[];
-  authMountAccessor?: string;
-  authInternalData?: Record<string, unknown>;
   /**
    * The caller checked that a root token may come out of this (the requester is root, or this is
    * the server's own setup). Without it a root policy is refused: auth method logins never get one.

@@ -5,8 +5,9 @@ import { KeyedMutex } from '../../helper/keyed-mutex.js';
 import type { TokenEntry } from './token-entry.js';
 import { nowSeconds } from './token-entry.js';
 
-export interface CreateTokenParams {
-  policies: string[];
+/** What a new token entry is made of, as the issuer and the store both take it. */
+export interface TokenFields {
+  /** Raw id of the parent token; undefined for orphans. */
   parent?: string;
   meta?: Record<string, string> | null;
   displayName?: string;
@@ -15,6 +16,7 @@ export interface CreateTokenParams {
   explicitMaxTtl?: number;
   period?: number;
   renewable?: boolean;
+  /** Creation path ("auth/token/create", "auth/userpass/login/bob"). */
   path: string;
   role?: string;
   /** A caller-chosen id (root/sudo only; checked by the caller). */
@@ -22,6 +24,10 @@ export interface CreateTokenParams {
   boundCidrs?: string[];
   authMountAccessor?: string;
   authInternalData?: Record<string, unknown>;
+}
+
+export interface CreateTokenParams extends TokenFields {
+  policies: string[];
 }
 
 /** Called for each token as it is revoked, before its entry is removed (leases, cubbyhole). */

@@ -59,28 +59,24 @@ function required(f: FieldData, name: string): string {
   return value;
 }
 
+/** A request's CIDR list: valid blocks, each within the role's (named in the message). */
+function cidrsWithin(f: FieldData, field: string, roleCidrs: readonly string[], roleField: string): string[] {
+  const cidrs = f.strings(field);
+  const invalid = invalidCidrs(cidrs);
+  if (invalid.length > 0)
+    throw new InvalidRequestError(`'${field}': invalid CIDR block ${JSON.stringify(invalid[0])}`);
+  if (!cidrsSubset(cidrs, roleCidrs)) {
+    throw new InvalidRequestError(
+      `'${field}' must be a subset of the role's ${roleField} ${JSON.stringify(roleCidrs)}`,
+    );
+  }
+  return cidrs;
+}
+
 /** The properties of a new secret ID: the request's, within the role's limits. */
 function newSecretId(f: FieldData, role: RoleEntry, maxLeaseTtl: number): NewSecretId {
-  const cidrList = f.strings('cidr_list');
-  if (invalidCidrs(cidrList).length > 0)
-    throw new InvalidRequestError(
-      `'cidr_list': invalid CIDR block ${JSON.stringify(invalidCidrs(cidrList)[0])}`,
-    );
-  if (!cidrsSubset(cidrList, role.secret_id_bound_cidrs)) {
-    throw new InvalidRequestError(
-      `'cidr_list' must be a subset of the role's secret_id_bound_cidrs ${JSON.stringify(role.secret_id_bound_cidrs)}`,
-    );
-  }
-  const tokenCidrs = f.strings('token_bound_cidrs');
-  if (invalidCidrs(tokenCidrs).length > 0)
-    throw new InvalidRequestError(
-      `'token_bound_cidrs': invalid CIDR block ${JSON.stringify(invalidCidrs(tokenCidrs)[0])}`,
-    );
-  if (!cidrsSubset(tokenCidrs, role.token_bound_cidrs)) {
-    throw new InvalidRequestError(
-      `'token_bound_cidrs' must be a subset of the role's token_bound_cidrs ${JSON.stringify(role.token_bound_cidrs)}`,
-    );
-  }
+  const cidrList = cidrsWithin(f, 'cidr_list', role.secret_id_bound_cidrs, 'secret_id_bound_cidrs');
+  const tokenCidrs = cidrsWithin(f, 'token_bound_cidrs', role.token_bound_cidrs, 'token_bound_cidrs');
   let numUses = role.secret_id_num_uses;
   if (f.has('num_uses')) {
     numUses = f.int('num_uses');
