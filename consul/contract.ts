@@ -21,6 +21,14 @@ export function encodeAdvertisement(advertisement: LeaderAdvertisement): Buffer 
   return Buffer.from(JSON.stringify({ nodeId, apiAddr, clusterAddr }));
 }
 
+/**
+ * The lock key's value while its holder is still promoting: it names the node but advertises no
+ * address, so decodeAdvertisement (and with it every standby and the resolver) sees no leader yet.
+ */
+export function encodePromoting(nodeId: string): Buffer {
+  return Buffer.from(JSON.stringify({ nodeId, promoting: true }));
+}
+
 /** The advertisement in a lock key's value; undefined unless it is JSON with the three strings and an api_addr. */
 export function decodeAdvertisement(value: Buffer): LeaderAdvertisement | undefined {
   let parsed: unknown;

@@ -1,7 +1,7 @@
 import type { Logger } from '../../src/helper/logger.js';
 import type { HaLock, LeaderAdvertisement } from '../../src/physical/types.js';
 import type { ConsulClient } from '../client/client.js';
-import { encodeAdvertisement } from '../contract.js';
+import { encodeAdvertisement, encodePromoting } from '../contract.js';
 import type { Fence, FenceSlot } from './fencing.js';
 import { LockSession, type LockSessionTiming } from './lock-session.js';
 import { pause, watchKey } from '../client/watch-key.js';
@@ -13,6 +13,8 @@ export interface ConsulLockDeps {
   /** Full KV key of the lock, prefix included. */
   readonly key: string;
   readonly advertisement: LeaderAdvertisement;
+  /** Take the key with a value naming no leader; `advertise()` writes the advertisement later. */
+  readonly deferAdvertisement?: boolean;
   readonly timing: LockSessionTiming & { readonly lockWaitMs: number };
   readonly logger?: Logger;
   /** Aborts when the backend closes: pending acquires stop. */
@@ -36,10 +38,27 @@ interface Holding {
  */
 export class ConsulLock implements HaLock {
   private holding: Holding | undefined;
+  /** What `?acquire=` writes: the advertisement, or a value naming no leader until `advertise()`. */
   private readonly value: Buffer;
+  private readonly advertisement: Buffer;
 
   constructor(private readonly deps: ConsulLockDeps) {
-    this.value = encodeAdvertisement(deps.advertisement);
+    this.advertisement = encodeAdvertisement(deps.advertisement);
+    this.value = deps.deferAdvertisement ? encodePromoting(deps.advertisement.nodeId) : this.advertisement;
+  }
+
+  /** Puts the advertisement into the held key (Consul updates the value of a key its session holds). */
+  async advertise(): Promise<void> {
+    const holding = this.holding;
+    if (holding === undefined || holding.lost.signal.aborted) throw new Error('the HA lock is not held');
+    const { client, key } = this.deps;
+    const ok = await client.kvPut(
+      key,
+      this.advertisement,
+      { acquire: holding.session.id },
+      { timeoutMs: 5000 },
+    );
+    if (!ok) throw new Error('the HA lock key is no longer held by this node’s session');
   }
 
   async acquire(cancelled: AbortSignal): Promise<AbortSignal> {

@@ -3,6 +3,7 @@ import type { Logger } from '../../src/helper/logger.js';
 import type {
   HaBackend,
   HaLock,
+  HaLockOptions,
   LeaderAdvertisement,
   PhysicalEntry,
   TxnOp,
@@ -83,7 +84,7 @@ export class ConsulBackend implements HaBackend {
     await this.write(consulOps);
   }
 
-  lock(key: string, advertisement: LeaderAdvertisement): HaLock {
+  lock(key: string, advertisement: LeaderAdvertisement, options: HaLockOptions = {}): HaLock {
     const fences: FenceSlot = {
       set: (fence) => {
         this.fence = fence;
@@ -100,6 +101,7 @@ export class ConsulBackend implements HaBackend {
       fences,
       key: this.settings.prefix + key,
       advertisement,
+      deferAdvertisement: options.deferAdvertisement === true,
       timing: { sessionTtlMs, checkTtlMs, lockDelayMs, lockWaitMs },
       closed: this.closing.signal,
       ...(this.logger === undefined ? {} : { logger: this.logger.child({ lock: key }) }),

@@ -62,13 +62,27 @@ export interface HaLock {
   acquire(cancel: AbortSignal): Promise<AbortSignal>;
   /** Gives the lock up at once (no lock-delay for others) and destroys the session. */
   release(): Promise<void>;
+  /**
+   * Writes the advertisement into the held lock (a lock taken with `deferAdvertisement`); until
+   * then the lock names no leader. Rejects when the lock is not held.
+   */
+  advertise(): Promise<void>;
+}
+
+/** Options of HaBackend.lock. */
+export interface HaLockOptions {
+  /**
+   * Take the lock with a value that advertises nobody, and advertise only on `advertise()`: a node
+   * promotes first, so that nothing (standbys, the resolver) names a node that cannot serve yet.
+   */
+  readonly deferAdvertisement?: boolean;
 }
 
 /** A physical backend that can elect a leader and fence the leader's writes. */
 export interface HaBackend extends PhysicalBackend {
   readonly haEnabled: true;
   /** A lock on `key` whose value is the advertisement. While held, every write is fenced by it. */
-  lock(key: string, advertisement: LeaderAdvertisement): HaLock;
+  lock(key: string, advertisement: LeaderAdvertisement, options?: HaLockOptions): HaLock;
   /** The current holder's advertisement, or undefined when nobody holds the lock. */
   leader(key: string): Promise<LeaderAdvertisement | undefined>;
   /** Calls `onChange` whenever the lock holder changes (blocking queries); returns a stop function. */

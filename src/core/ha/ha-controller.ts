@@ -39,8 +39,9 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 /**
  * Runs an unsealed node's part of leader election: compete for the lock, promote on acquiring it,
  * demote the moment it is lost (or on step-down), and compete again. It also watches who holds
- * the lock, so a standby knows where to forward: it publishes another holder as soon as the lock
- * names it, and this node only once its promotion has finished.
+ * the lock, so a standby knows where to forward. The lock is taken with a value that advertises
+ * nobody and advertised once the promotion has finished, so no node publishes a leader that would
+ * still answer 503.
  */
 export class HaController {
   private readonly stopping = new AbortController();
@@ -99,7 +100,7 @@ export class HaController {
   private async run(): Promise<void> {
     const log = this.o.logger;
     while (!this.stopping.signal.aborted) {
-      const lock = this.o.backend.lock(HA_LOCK_KEY, this.o.advertisement);
+      const lock = this.o.backend.lock(HA_LOCK_KEY, this.o.advertisement, { deferAdvertisement: true });
       this.lock = lock;
       let lost: AbortSignal;
       try {
@@ -114,6 +115,9 @@ export class HaController {
       this.stepDownRequest = stepDown;
       try {
         await this.o.hooks.promote();
+        // Only now does the lock name this node: standbys and the resolver never see a leader that
+        // would still answer 503.
+        await lock.advertise();
         this.promoted = true;
         this.publish();
       } catch (err) {

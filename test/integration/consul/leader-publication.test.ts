@@ -1,7 +1,9 @@
 /**
  * The leader a node publishes (NodeState.leader, read by health, sys/leader, forwarding and
- * registration) names this node only once its promotion has finished, and another node as soon as
- * the lock names it — on a real Consul agent, with two HA controllers competing for one lock.
+ * registration) names the lock holder only once its promotion has finished: the holder takes the
+ * lock with a value that advertises nobody and writes its advertisement after promoting, so
+ * neither itself, nor the other nodes, nor the resolver (which decodes the same value) name a node
+ * that would still answer 503. On a real Consul agent, with two HA controllers on one lock.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -83,14 +85,19 @@ describe('HA: the published leader', () => {
           PATIENCE,
           'node a to hold the lock and start promoting',
         );
-        // Node b follows the lock: it knows node a holds it while node a is still promoting …
-        await within(
-          waitUntil(() => b.state.leader?.nodeId === 'node-a'),
-          PATIENCE,
-          'node b to see node a',
-        );
-        // … but node a does not name itself yet: it would still answer 503.
+        // The lock is held by node a's session, but its value advertises nobody yet …
+        const raw = (await (await fetch(`http://${agent.httpAddr}/v1/kv/vault/core/lock`)).json()) as {
+          Session?: string;
+          Value: string;
+        }[];
+        assert.equal(typeof raw[0]?.Session, 'string');
+        assert.deepEqual(JSON.parse(Buffer.from(raw[0]?.Value ?? '', 'base64').toString()), {
+          nodeId: 'node-a',
+          promoting: true,
+        });
+        // … so neither node a nor node b names node a while it is still promoting (it would answer 503).
         assert.equal(leaderOf(a.state), undefined);
+        assert.equal(leaderOf(b.state), undefined);
         assert.equal(a.state.role, 'standby');
         finishPromotion();
         await within(
