@@ -50,6 +50,14 @@ export class TokenStore {
    */
   private readonly cache = new Map<string, TokenEntry>();
   /**
+   * A read that started before a write of the same entry finished must not put what it read into
+   * the cache (it would bring back a spent use or a revoked token): every write notes a sequence
+   * number before and after it, and a read caches only when no write was noted since it began.
+   */
+  private sequence = 0;
+  private readonly writtenAt = new Map<string, number>();
+  private forgottenAt = 0;
+  /**
    * One lock per token (salted id) around every read-modify-write and the removal of its entry, so
    * that a token with N uses serves exactly N requests, a renewal cannot put back a spent use, and
    * a use in flight cannot write back an entry that revocation has just removed.
@@ -119,11 +127,22 @@ export class TokenStore {
   async lookupSalted(salted: string): Promise<TokenEntry | undefined> {
     const cached = this.cache.get(salted);
     if (cached !== undefined) return cached;
+    const started = this.sequence;
     const raw = await this.storage.get(`id/${salted}`);
     if (raw === undefined) return undefined;
     const entry = Object.freeze(JSON.parse(raw.toString('utf8')) as TokenEntry);
-    this.remember(salted, entry);
+    if ((this.writtenAt.get(salted) ?? 0) <= started && this.forgottenAt <= started)
+      this.remember(salted, entry);
     return entry;
+  }
+
+  /** Notes a write of an entry (call before and after it). */
+  private noteWrite(salted: string): void {
+    this.writtenAt.set(salted, ++this.sequence);
+    if (this.writtenAt.size > 10_000) {
+      this.writtenAt.clear();
+      this.forgottenAt = ++this.sequence;
+    }
   }
 
   private remember(salted: string, entry: TokenEntry): void {
@@ -149,7 +168,9 @@ export class TokenStore {
 
   async update(salted: string, entry: TokenEntry): Promise<void> {
     this.cache.delete(salted);
+    this.noteWrite(salted);
     await this.storage.put(`id/${salted}`, Buffer.from(JSON.stringify(entry), 'utf8'));
+    this.noteWrite(salted);
     this.remember(salted, Object.freeze({ ...entry }));
   }
 
@@ -216,12 +237,16 @@ export class TokenStore {
       await this.storage.delete(`accessor/${this.salt.hash(entry.accessor)}`);
       if (entry.parent !== '') await this.storage.delete(`parent/${entry.parent}/${salted}`);
       this.cache.delete(salted);
+      this.noteWrite(salted);
       await this.storage.delete(`id/${salted}`);
+      this.noteWrite(salted);
+      this.cache.delete(salted);
     });
   }
 
   /** Forgets cached entries (after another node may have changed them). */
   invalidate(): void {
     this.cache.clear();
+    this.forgottenAt = ++this.sequence;
   }
 }
