@@ -71,7 +71,7 @@ export async function issueToken(d: ResultDeps, a: Answered, h: HandledResponse)
     ...(login.internalData === undefined ? {} : { authInternalData: login.internalData }),
   });
   // A token the backend issued itself (issuedAuth) wins over the login's, as it always did.
-  const auth = a.response?.issuedAuth ?? authBlock(issued.id, issued.entry);
+  const auth = a.response?.issuedAuth ?? authBlock(issued.id, issued.entry, issued.entry.creationTime);
   return { ...h, auth, warnings: [...h.warnings, ...issued.warnings] };
 }
 

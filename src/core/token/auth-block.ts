@@ -1,8 +1,12 @@
 import type { TokenEntry } from './token-entry.js';
 import { nowSeconds } from './token-entry.js';
 
-/** Vault's `auth` block for a freshly issued token. */
-export function authBlock(id: string, entry: TokenEntry): Record<string, unknown> {
+/**
+ * Vault's `auth` block for a freshly issued (or just renewed) token. `asOf` is when its TTL was
+ * granted: a new token's creation time, so that its lease_duration is exactly the TTL it got
+ * however long the request took afterwards (Vault reports the granted TTL too).
+ */
+export function authBlock(id: string, entry: TokenEntry, asOf = nowSeconds()): Record<string, unknown> {
   const tokenPolicies = entry.policies;
   return {
     client_token: id,
@@ -10,7 +14,7 @@ export function authBlock(id: string, entry: TokenEntry): Record<string, unknown
     policies: tokenPolicies,
     token_policies: tokenPolicies,
     metadata: entry.meta,
-    lease_duration: entry.expireTime === 0 ? 0 : Math.max(0, entry.expireTime - nowSeconds()),
+    lease_duration: entry.expireTime === 0 ? 0 : Math.max(0, entry.expireTime - asOf),
     renewable: entry.renewable,
     entity_id: '',
     token_type: entry.type,

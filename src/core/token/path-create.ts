@@ -105,7 +105,11 @@ export function createPaths(d: TokenBackendDeps): PathSpec[] {
         ...(role === undefined ? {} : { role: role.name }),
         ...(f.has('id') ? { id: f.string('id') } : {}),
       });
-      return { data: null, issuedAuth: authBlock(issued.id, issued.entry), warnings: issued.warnings };
+      return {
+        data: null,
+        issuedAuth: authBlock(issued.id, issued.entry, issued.entry.creationTime),
+        warnings: issued.warnings,
+      };
     };
   return [
     { pattern: '^create$', fields, operations: { update: create('normal') }, synopsis: 'Create a token.' },
