@@ -72,9 +72,8 @@ export function apiHostPort(apiAddr: string): { host: string; port: number } {
 }
 
 /** Vault's service instance id for a node: `<service>:<api host>:<api port>` ("vault:10.0.0.5:8200"). */
-export function serviceId(service: string, apiAddr: string): string {
-  const { host, port } = apiHostPort(apiAddr);
-  return `${service}:${host}:${port}`;
+export function serviceId(service: string, api: { readonly host: string; readonly port: number }): string {
+  return `${service}:${api.host}:${api.port}`;
 }
 
 /** Tuning that differs between the users of one connection block. */

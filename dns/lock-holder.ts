@@ -7,23 +7,26 @@
 import { apiHostPort, serviceId, type LeaderAdvertisement } from '../consul/contract.js';
 import { instanceAddress, type ServiceInstance } from './view-types.js';
 
-/** Whether `instance` (of service `service`) is the one registered for the advertised api_addr. */
-export function isHolderInstance(
-  instance: ServiceInstance,
+/**
+ * A test for "is this instance (of service `service`) the one registered for the advertised
+ * api_addr?", with the api_addr parsed once; it matches nothing when the api_addr is unusable.
+ */
+export function holderMatcher(
   service: string,
   advertisement: LeaderAdvertisement,
-): boolean {
+): (instance: ServiceInstance) => boolean {
   let api: { host: string; port: number };
   try {
     api = apiHostPort(advertisement.apiAddr);
   } catch {
-    return false;
+    return () => false;
   }
-  const id = instance.id.toLowerCase();
-  if (id === serviceId(service, advertisement.apiAddr).toLowerCase()) return true;
   const host = api.host.toLowerCase();
-  if (host.includes(':') && id === `${service}:[${host}]:${api.port}`.toLowerCase()) return true;
-  return instance.port === api.port && sameHost(instanceAddress(instance), host);
+  const ids = new Set([serviceId(service, { host, port: api.port }).toLowerCase()]);
+  if (host.includes(':')) ids.add(serviceId(service, { host: `[${host}]`, port: api.port }).toLowerCase());
+  return (instance) =>
+    ids.has(instance.id.toLowerCase()) ||
+    (instance.port === api.port && sameHost(instanceAddress(instance), host));
 }
 
 function sameHost(a: string, b: string): boolean {

@@ -21,7 +21,7 @@
  *   instances can share a node); their A/AAAA records go in the additional section.
  */
 import { isIP } from 'node:net';
-import { isHolderInstance } from './lock-holder.js';
+import { holderMatcher } from './lock-holder.js';
 import { addressHex, parseName } from './names.js';
 import { QCLASS, QTYPE, type DnsRecord, type Question, type RcodeName } from './records.js';
 import { instanceAddress, type ServiceInstance, type ViewSnapshot } from './view-types.js';
@@ -138,9 +138,7 @@ export function resolve(
   const lock = view.lock;
   const advertisement = lock.state === 'held' ? lock.advertisement : undefined;
   const holders = (): ServiceInstance[] =>
-    advertisement === undefined
-      ? []
-      : all.filter((i) => isHolderInstance(i, settings.haService, advertisement));
+    advertisement === undefined ? [] : all.filter(holderMatcher(settings.haService, advertisement));
   let chosen: readonly ServiceInstance[];
   let ttl = settings.ttl.service;
   if (isHa && tag === 'active') {

@@ -30,21 +30,7 @@ import {
 import { Semaphore } from './semaphore.js';
 import type { RawConsul, RawCallOptions, RawResult, RawTxnOp, RawSessionBody } from './raw-consul.js';
 
-export {
-  ConsulRequestError,
-  encodeValue,
-  type AgentService,
-  type AgentServiceDefinition,
-  type CallOptions,
-  type CheckStatus,
-  type ConsulClientOptions,
-  type ConsulTxnOp,
-  type KvPair,
-  type SessionDefinition,
-  type TtlCheckDefinition,
-  type TtlServiceDefinition,
-  type TxnOutcome,
-} from './client-types.js';
+export * from './client-types.js';
 
 /**
  * The one adapter over the `consul` npm client: typed, Buffers for values, AbortSignal-cancellable,

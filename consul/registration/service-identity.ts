@@ -1,8 +1,6 @@
 /** The names under which a node is registered in Consul, derived from its api_addr as Vault does. */
 import { apiHostPort, serviceId as serviceIdOf } from '../contract.js';
 
-export { apiHostPort };
-
 /** Where and under which ids a node's service instance lives. */
 export interface ServiceIdentity {
   /** Service name ("vault" by default). */
@@ -20,7 +18,7 @@ export interface ServiceIdentity {
 /** The service instance of the node whose client URL is `apiAddr`. */
 export function serviceIdentity(service: string, apiAddr: string, serviceAddress?: string): ServiceIdentity {
   const { host, port } = apiHostPort(apiAddr);
-  const serviceId = serviceIdOf(service, apiAddr);
+  const serviceId = serviceIdOf(service, { host, port });
   return {
     name: service,
     serviceId,

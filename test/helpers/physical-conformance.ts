@@ -1,4 +1,4 @@
-import { describe, it as testCase, beforeEach, afterEach } from 'node:test';
+import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PhysicalBackend } from '../../src/physical/types.js';
 
@@ -60,7 +60,6 @@ export const CONTROL_KEYS: readonly string[] = ['new\nline', 'tab\there', 'del\u
  */
 export function physicalBackendConformance(name: string, target: ConformanceTarget): void {
   describe(`${name}: PhysicalBackend conformance`, () => {
-    const it = testCase;
     const controlKeys = target.controlCharacterKeys ?? 'stored';
     const awkwardKeys = controlKeys === 'stored' ? [...AWKWARD_KEYS, ...CONTROL_KEYS] : AWKWARD_KEYS;
     let backend: PhysicalBackend;

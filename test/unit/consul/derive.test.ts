@@ -9,7 +9,8 @@ import {
   sealedCheck,
   serviceTags,
 } from '../../../consul/registration/derive.js';
-import { apiHostPort, serviceIdentity } from '../../../consul/registration/service-identity.js';
+import { apiHostPort } from '../../../consul/contract.js';
+import { serviceIdentity } from '../../../consul/registration/service-identity.js';
 import { checkRefreshMs, reconcileMs, retryMs } from '../../../consul/registration/timing.js';
 
 const ALL: NodeStateName[] = ['uninitialized', 'sealed', 'standby', 'active', 'stepping-down'];
