@@ -76,6 +76,11 @@ export interface ConsulAgentOptions {
   readonly nameWidth?: number;
   /** Run the agent in its own process group. */
   readonly detached?: boolean;
+  /**
+   * A one-server cluster that keeps its raft log on disk in `dataDir` (fsync per commit), instead
+   * of `-dev` (state in memory). For measurements on durable storage.
+   */
+  readonly durable?: boolean;
 }
 
 /** A running Consul dev agent. */
@@ -93,9 +98,10 @@ export async function startConsulAgent(options: ConsulAgentOptions): Promise<Con
   const dnsPort = options.dnsPort ?? -1;
   const avoid = new Set([...(options.reserved ?? []), options.httpPort, dnsPort]);
   const [grpc, serfLan, serfWan, server] = await freePorts(4, true, avoid);
+  const mode = options.durable === true ? ['-server', '-bootstrap-expect=1'] : ['-dev'];
   const args = [
     'agent',
-    '-dev',
+    ...mode,
     `-bind=${LOOPBACK}`,
     `-client=${LOOPBACK}`,
     `-node=${options.nodeName}`,
