@@ -92,11 +92,13 @@ export class Core {
   private services: UnsealedServices | undefined;
   private ha: HaController | undefined;
   private readonly log: Logger;
+  private knownInitialized: boolean;
 
   private constructor(
     private readonly opts: CoreOptions,
     initialized: boolean,
   ) {
+    this.knownInitialized = initialized;
     this.log = opts.logger.child({ subsystem: 'core' });
     this.barrier = new AesGcmBarrier(opts.physical);
     this.seal = new ShamirSeal(opts.physical);
@@ -113,8 +115,14 @@ export class Core {
     return this.opts.physical.type;
   }
 
+  /**
+   * Whether the storage holds a seal configuration. Once it does it always will (nothing removes
+   * it), so after the first yes this costs no I/O: sys/health answers load balancers from memory.
+   */
   async initialized(): Promise<boolean> {
-    return (await this.seal.config()) !== undefined;
+    if (this.knownInitialized) return true;
+    this.knownInitialized = (await this.seal.config()) !== undefined;
+    return this.knownInitialized;
   }
 
   /** sys/init: creates the root key, keyring, unseal key shares and a root token. Stays sealed. */
@@ -139,6 +147,7 @@ export class Core {
         this.barrier.seal();
         // The seal config is written last: a crash before this point leaves the node uninitialised.
         const keys = await this.seal.initialize(params, rootKey);
+        this.knownInitialized = true;
         this.state.transition('sealed', 'initialized');
         this.log.info(
           { shares: params.secretShares, threshold: params.secretThreshold, cluster: cluster.name },
