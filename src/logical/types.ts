@@ -6,6 +6,11 @@
 /** Vault's logical operations. HTTP maps GET→read, LIST/GET?list→list, POST/PUT→create|update, PATCH, DELETE. */
 export type Operation = 'read' | 'list' | 'create' | 'update' | 'patch' | 'delete';
 
+/** One operation of a storage transaction. */
+export type StorageOp =
+  | { readonly op: 'put'; readonly key: string; readonly value: Buffer }
+  | { readonly op: 'delete'; readonly key: string };
+
 /** Storage as an engine sees it: already behind the barrier and scoped to the mount's view. */
 export interface Storage {
   get(key: string): Promise<Buffer | undefined>;
@@ -13,6 +18,13 @@ export interface Storage {
   delete(key: string): Promise<void>;
   /** One level; folders end in "/". */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Applies every operation or none, as one write of the physical storage (one fenced Consul
+   * transaction, one commit of file storage). Absent where the storage cannot; callers then write
+   * one by one, in an order that is safe to interrupt. Consul bounds a transaction (63 operations,
+   * 512 KiB encoded): keep large values out of it.
+   */
+  transaction?(ops: readonly StorageOp[]): Promise<void>;
 }
 
 export interface Auth {

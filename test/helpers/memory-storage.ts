@@ -1,4 +1,4 @@
-import type { Storage } from '../../src/logical/types.js';
+import type { Storage, StorageOp } from '../../src/logical/types.js';
 
 /**
  * An in-memory `Storage` for tests: values are copied in and out, `list` returns one level with
@@ -11,6 +11,9 @@ export class MemoryStorage implements Storage {
   failPut = false;
   failDelete = false;
   failList = false;
+  failTransaction = false;
+  /** Transactions applied, for assertions. */
+  readonly transactions: (readonly StorageOp[])[] = [];
 
   get(key: string): Promise<Buffer | undefined> {
     if (this.failGet) return Promise.reject(new Error(`injected get failure: ${key}`));
@@ -40,6 +43,17 @@ export class MemoryStorage implements Storage {
       out.add(slash === -1 ? rest : rest.slice(0, slash + 1));
     }
     return Promise.resolve([...out].sort());
+  }
+
+  /** All or nothing: a failing transaction changes nothing. */
+  transaction(ops: readonly StorageOp[]): Promise<void> {
+    if (this.failTransaction) return Promise.reject(new Error('injected transaction failure'));
+    for (const o of ops) {
+      if (o.op === 'put') this.data.set(o.key, Buffer.from(o.value));
+      else this.data.delete(o.key);
+    }
+    this.transactions.push(ops);
+    return Promise.resolve();
   }
 
   /** The stored value as UTF-8 text, for assertions. */

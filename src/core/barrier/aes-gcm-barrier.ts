@@ -1,6 +1,6 @@
 import { hkdfSync } from 'node:crypto';
-import type { PhysicalBackend } from '../../physical/types.js';
-import type { Storage } from '../../logical/types.js';
+import type { PhysicalBackend, TxnOp } from '../../physical/types.js';
+import type { Storage, StorageOp } from '../../logical/types.js';
 import { SealedError, StorageError } from '../../helper/errors.js';
 import { openBytes, sealBytes } from './crypto.js';
 import { Keyring } from './keyring.js';
@@ -131,6 +131,19 @@ export class AesGcmBarrier implements Storage {
   async list(prefix: string): Promise<string[]> {
     this.requireKeyring();
     return this.physical.list(prefix);
+  }
+
+  /** Encrypts the puts and applies everything as one physical transaction. */
+  async transaction(ops: readonly StorageOp[]): Promise<void> {
+    this.requireKeyring();
+    const physical = ops.map((o): TxnOp =>
+      o.op === 'put'
+        ? { op: 'put', entry: { key: o.key, value: this.encrypt(o.key, o.value) } }
+        : { op: 'delete', key: o.key },
+    );
+    if (this.physical.transaction === undefined)
+      throw new StorageError(`${this.physical.type} storage has no transactions`);
+    await this.physical.transaction(physical);
   }
 
   private requireKeyring(): Keyring {

@@ -1,5 +1,6 @@
-import type { Storage } from '../../logical/types.js';
+import type { Storage, StorageOp } from '../../logical/types.js';
 import { InvalidRequestError } from '../../helper/errors.js';
+import { applyOps } from '../../logical/apply-ops.js';
 
 /**
  * A storage view: the same verbs, confined to a prefix. Keys with "." or ".." segments are
@@ -25,6 +26,13 @@ export class StorageView implements Storage {
 
   async delete(key: string): Promise<void> {
     await this.inner.delete(this.full(key));
+  }
+
+  async transaction(ops: readonly StorageOp[]): Promise<void> {
+    await applyOps(
+      this.inner,
+      ops.map((o): StorageOp => ({ ...o, key: this.full(o.key) })),
+    );
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -1,4 +1,5 @@
-import type { Storage } from '../../logical/types.js';
+import type { Storage, StorageOp } from '../../logical/types.js';
+import { applyOps } from '../../logical/apply-ops.js';
 import { randomBase62, uuid } from '../../helper/random.js';
 import { Salt } from './salt.js';
 import { KeyedMutex } from '../../helper/keyed-mutex.js';
@@ -108,9 +109,18 @@ export class TokenStore {
       ...(p.authInternalData === undefined ? {} : { authInternalData: p.authInternalData }),
     };
     const salted = this.saltedId(id);
-    await this.update(salted, entry);
-    await this.storage.put(`accessor/${this.salt.hash(entry.accessor)}`, Buffer.from(salted, 'utf8'));
-    if (entry.parent !== '') await this.storage.put(`parent/${entry.parent}/${salted}`, Buffer.alloc(0));
+    // One storage write: the entry, its accessor and the parent's link to it.
+    const ops: StorageOp[] = [
+      { op: 'put', key: `id/${salted}`, value: Buffer.from(JSON.stringify(entry), 'utf8') },
+      { op: 'put', key: `accessor/${this.salt.hash(entry.accessor)}`, value: Buffer.from(salted, 'utf8') },
+    ];
+    if (entry.parent !== '')
+      ops.push({ op: 'put', key: `parent/${entry.parent}/${salted}`, value: Buffer.alloc(0) });
+    this.cache.delete(salted);
+    this.noteWrite(salted);
+    await applyOps(this.storage, ops);
+    this.noteWrite(salted);
+    this.remember(salted, Object.freeze({ ...entry }));
     return { id, entry };
   }
 

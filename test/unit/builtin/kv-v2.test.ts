@@ -89,6 +89,43 @@ describe('kv v2: data', () => {
   });
 });
 
+describe('kv v2: one storage transaction per write', () => {
+  it('writes the version, the metadata and the pruned versions in one transaction', async () => {
+    const { put, call, inner, storage } = setup();
+    await call('update', 'config', { max_versions: 2 });
+    storage.transactions.length = 0;
+    for (let i = 1; i <= 3; i++) await put('txn', { i });
+    assert.equal(storage.transactions.length, 3, 'one transaction per write');
+    const third = storage.transactions[2] ?? [];
+    assert.deepEqual(
+      third.map((o) => `${o.op} ${o.key.replace(/versions\/[0-9a-f]{64}\//, 'versions/<h>/')}`),
+      ['put versions/<h>/3', 'put metadata/txn', 'delete versions/<h>/1'],
+    );
+    assert.deepEqual(Object.keys(inner(await call('read', 'metadata/txn')).versions as object), ['2', '3']);
+  });
+
+  it('changes nothing when the transaction fails, and the next write succeeds', async () => {
+    const { put, call, inner, storage } = setup();
+    await put('k', { v: 1 });
+    const before = new Map(storage.data);
+    storage.failTransaction = true;
+    await assert.rejects(put('k', { v: 2 }), /injected transaction failure/);
+    assert.deepEqual(storage.data, before);
+    storage.failTransaction = false;
+    // The cached metadata was not advanced by the failed write: the next version is 2.
+    assert.equal(inner(await put('k', { v: 3 })).version, 2);
+    assert.deepEqual(inner(await call('read', 'data/k')).data, { v: 3 });
+  });
+
+  it('writes a large value on its own first, then the metadata', async () => {
+    const { put, call, inner, storage } = setup();
+    storage.transactions.length = 0;
+    await put('big', { blob: 'x'.repeat(70 * 1024) });
+    assert.equal(storage.transactions.length, 0);
+    assert.equal((inner(await call('read', 'data/big')).data as { blob: string }).blob.length, 70 * 1024);
+  });
+});
+
 describe('kv v2: check-and-set', () => {
   it('accepts a matching cas, rejects a mismatch, and treats cas 0 as create-only', async () => {
     const { put } = setup();

@@ -25,11 +25,10 @@ import {
   deletionDeadline,
   isDeleted,
   newKeyMetadata,
-  pruneVersions,
   readKeyMetadata,
   versionView,
   writeKeyMetadata,
-  writeVersionData,
+  writeVersion,
 } from './versions.js';
 
 /** Parses options.cas the way Vault's weak decoding does: an integer or a numeric string. */
@@ -68,11 +67,8 @@ async function commitVersion(
     deletionTime: deletionDeadline(now, config.deleteVersionAfter, meta.deleteVersionAfter),
     destroyed: false,
   };
-  await writeVersionData(storage, meta.key, meta.currentVersion + 1, payload);
   const { version, pruneFrom, pruneTo } = addVersion(meta, vm, config.maxVersions);
-  await writeKeyMetadata(storage, meta);
-  const warning =
-    pruneTo >= pruneFrom ? await pruneVersions(storage, meta.key, pruneFrom, pruneTo) : undefined;
+  const warning = await writeVersion(storage, meta, version, payload, { from: pruneFrom, to: pruneTo });
   return { data: versionView(meta, version, vm), ...(warning === undefined ? {} : { warnings: [warning] }) };
 }
 

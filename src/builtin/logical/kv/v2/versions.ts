@@ -10,12 +10,15 @@
  *                              names of any shape map to one flat folder per key; deleting a key
  *                              clears the whole folder, including blobs a failed prune left behind.
  *
- * A read is two storage gets (metadata, then the version); a write is one put of the version and
- * one put of the metadata (version first, so metadata never points at a missing version).
+ * A read is two storage gets (metadata, then the version). A write is one storage transaction:
+ * the version, the metadata and the deletion of versions that fell out of the window. Where the
+ * storage has no transactions, or the value is large (over 64 KiB: Consul bounds a transaction at
+ * 512 KiB), it is the version first, then the metadata (so metadata never points at a missing
+ * version), then the deletions.
  * Timestamps are kept as epoch milliseconds and rendered as RFC 3339 (Go's RFC3339Nano layout).
  */
 import { createHash } from 'node:crypto';
-import type { Storage } from '../../../../logical/types.js';
+import type { Storage, StorageOp } from '../../../../logical/types.js';
 
 /** Versions kept per key when neither the key nor the mount says otherwise. */
 export const DEFAULT_MAX_VERSIONS = 10;
@@ -153,13 +156,41 @@ export async function readVersionData(
   return (JSON.parse(raw.toString('utf8')) as { data: Record<string, unknown> }).data;
 }
 
-export async function writeVersionData(
+/** Versions larger than this are written on their own, not in one transaction with the metadata. */
+const TXN_VALUE_LIMIT = 64 * 1024;
+/** Pruned versions deleted in the write's transaction; more are deleted after it. */
+const TXN_PRUNE_LIMIT = 32;
+
+/**
+ * Stores version `version` of `meta.key` (already recorded in `meta` by addVersion) with `data`,
+ * the metadata, and deletes the pruned versions `prune.from..prune.to`. Returns a warning when
+ * pruning failed after the write had landed.
+ */
+export async function writeVersion(
   storage: Storage,
-  key: string,
+  meta: KeyMetadata,
   version: number,
   data: Record<string, unknown>,
-): Promise<void> {
-  await storage.put(versionKey(key, version), Buffer.from(JSON.stringify({ data }), 'utf8'));
+  prune: { readonly from: number; readonly to: number },
+): Promise<string | undefined> {
+  const value = Buffer.from(JSON.stringify({ data }), 'utf8');
+  const pruned = Math.max(0, prune.to - prune.from + 1);
+  if (storage.transaction === undefined || value.length > TXN_VALUE_LIMIT || pruned > TXN_PRUNE_LIMIT) {
+    await storage.put(versionKey(meta.key, version), value);
+    await writeKeyMetadata(storage, meta);
+    return pruned > 0 ? pruneVersions(storage, meta.key, prune.from, prune.to) : undefined;
+  }
+  const text = JSON.stringify(meta);
+  const ops: StorageOp[] = [
+    { op: 'put', key: versionKey(meta.key, version), value },
+    { op: 'put', key: metadataKey(meta.key), value: Buffer.from(text, 'utf8') },
+  ];
+  for (let v = prune.from; v <= prune.to; v++) ops.push({ op: 'delete', key: versionKey(meta.key, v) });
+  const cache = cacheOf(storage);
+  cache.delete(meta.key);
+  await storage.transaction(ops);
+  cache.set(meta.key, text);
+  return undefined;
 }
 
 /** Removes a key entirely: every version blob under its folder, then its metadata. */
