@@ -1,17 +1,21 @@
 import { createHash } from 'node:crypto';
-import type { Storage } from '../../logical/types.js';
+import type { Storage, StorageOp } from '../../logical/types.js';
+import { applyOps } from '../../logical/apply-ops.js';
 import type { Logger } from '../../helper/logger.js';
 import { InvalidRequestError } from '../../helper/errors.js';
 import { randomBase62 } from '../../helper/random.js';
 import type { LeaseEntry } from './lease-entry.js';
 import { bucketOf } from './lease-entry.js';
 import { nowSeconds } from '../token/token-entry.js';
+import { forEachLimit } from '../../helper/for-each-limit.js';
 
 /** How a lease is actually revoked: calls the owning backend, or revokes a token tree. */
 export type Revoker = (lease: LeaseEntry) => Promise<void>;
 
 const LOOKAHEAD_BUCKETS = 10; // minutes of upcoming expiries kept in memory
 const TICK_MS = 1000;
+/** Index entries read at once while loading buckets. */
+const LOAD_PARALLEL = 32;
 
 const hashId = (leaseId: string): string => createHash('sha256').update(leaseId).digest('hex').slice(0, 32);
 
@@ -20,12 +24,22 @@ const hashId = (leaseId: string): string => createHash('sha256').update(leaseId)
  * created it (tree revocation) and by expiry minute. Only the buckets of the next few minutes are
  * loaded into memory, so start-up and promotion read the index of what expires soon rather than
  * every lease; a once-a-second tick revokes what is due.
+ *
+ * Loading happens in the background: `start` returns at once, so a node becomes active without
+ * waiting for it (with 100,000 leases due soon, loading takes seconds). That is safe because the
+ * tick trusts nothing it holds in memory: before revoking, it reads the lease again and skips one
+ * that was renewed or revoked meanwhile. The buckets being loaded count as loaded from the start,
+ * so a lease registered or renewed during the load goes straight into memory.
  */
 export class ExpirationManager {
   private due = new Map<string, number>(); // leaseId → expireTime, for loaded buckets only
   private loadedThrough = ''; // highest bucket loaded
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  private loading: Promise<void> | undefined;
+  private loadingGeneration = -1;
+  /** Bumped by start and stop: a load of an earlier generation stops filling `due`. */
+  private generation = 0;
 
   constructor(
     private readonly storage: Storage, // the sys/expire/ view
@@ -33,36 +47,66 @@ export class ExpirationManager {
     private readonly log: Logger,
   ) {}
 
-  /** Loads the upcoming buckets (and overdue ones) and starts the revocation tick. */
-  async start(): Promise<void> {
+  /** Starts loading the upcoming buckets (and overdue ones) in the background, and the revocation tick. */
+  start(): Promise<void> {
     this.due.clear();
     this.loadedThrough = '';
-    await this.loadBuckets();
+    this.generation++;
+    this.backgroundLoad();
     this.timer = setInterval(() => {
       void this.tick();
     }, TICK_MS);
     this.timer.unref();
+    return Promise.resolve();
+  }
+
+  /** Resolves once the buckets being loaded are in memory (for tests and benchmarks). */
+  async loaded(): Promise<void> {
+    while (this.loading !== undefined) await this.loading;
   }
 
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    this.generation++;
     this.due.clear();
+  }
+
+  /** Starts loading what is due up to the lookahead horizon, unless this generation is loading already. */
+  private backgroundLoad(): void {
+    const generation = this.generation;
+    if (this.loading !== undefined && this.loadingGeneration === generation) return;
+    this.loadingGeneration = generation;
+    const loading = this.loadBuckets(generation)
+      .catch((err: unknown) => {
+        // Left unloaded: the next tick tries again.
+        if (generation === this.generation) this.loadedThrough = '';
+        this.log.error({ err }, 'loading the lease expiry index failed; will retry');
+      })
+      .finally(() => {
+        if (this.loading === loading) this.loading = undefined;
+      });
+    this.loading = loading;
   }
 
   newLeaseId(path: string): string {
     return `${path.replace(/\/+$/, '')}/${randomBase62(24)}`;
   }
 
+  /** Stores a new lease, its token's link to it and its expiry index entry in one storage write. */
   async register(lease: LeaseEntry): Promise<void> {
-    await this.storage.put(`id/${lease.leaseId}`, Buffer.from(JSON.stringify(lease), 'utf8'));
+    const ops: StorageOp[] = [
+      { op: 'put', key: `id/${lease.leaseId}`, value: Buffer.from(JSON.stringify(lease), 'utf8') },
+    ];
     if (lease.tokenSalted !== '' && lease.kind === 'secret') {
-      await this.storage.put(
-        `token/${lease.tokenSalted}/${hashId(lease.leaseId)}`,
-        Buffer.from(lease.leaseId, 'utf8'),
-      );
+      const key = `token/${lease.tokenSalted}/${hashId(lease.leaseId)}`;
+      ops.push({ op: 'put', key, value: Buffer.from(lease.leaseId, 'utf8') });
     }
-    await this.indexExpiry(lease);
+    if (lease.expireTime !== 0)
+      ops.push({ op: 'put', key: this.expiryKey(lease), value: Buffer.from(lease.leaseId, 'utf8') });
+    await applyOps(this.storage, ops);
+    if (lease.expireTime !== 0 && bucketOf(lease.expireTime) <= this.loadedThrough)
+      this.due.set(lease.leaseId, lease.expireTime);
   }
 
   async lookup(leaseId: string): Promise<LeaseEntry | undefined> {
@@ -81,10 +125,15 @@ export class ExpirationManager {
     if (lease.expireTime !== 0 && lease.expireTime <= now) throw new InvalidRequestError('lease expired');
     let expire = now + (increment > 0 ? increment : defaultTtl);
     if (lease.maxExpireTime !== 0) expire = Math.min(expire, lease.maxExpireTime);
-    await this.unindexExpiry(lease);
     const next: LeaseEntry = { ...lease, expireTime: expire, lastRenewal: now };
-    await this.storage.put(`id/${leaseId}`, Buffer.from(JSON.stringify(next), 'utf8'));
-    await this.indexExpiry(next);
+    // One storage write: the old expiry index entry out, the lease and its new index entry in.
+    const ops: StorageOp[] = [];
+    if (lease.expireTime !== 0) ops.push({ op: 'delete', key: this.expiryKey(lease) });
+    ops.push({ op: 'put', key: `id/${leaseId}`, value: Buffer.from(JSON.stringify(next), 'utf8') });
+    if (expire !== 0) ops.push({ op: 'put', key: this.expiryKey(next), value: Buffer.from(leaseId, 'utf8') });
+    this.due.delete(leaseId);
+    await applyOps(this.storage, ops);
+    if (bucketOf(expire) <= this.loadedThrough) this.due.set(leaseId, expire);
     return next;
   }
 
@@ -143,42 +192,44 @@ export class ExpirationManager {
     return out;
   }
 
-  private async indexExpiry(lease: LeaseEntry): Promise<void> {
-    if (lease.expireTime === 0) return;
-    const bucket = bucketOf(lease.expireTime);
-    await this.storage.put(`time/${bucket}/${hashId(lease.leaseId)}`, Buffer.from(lease.leaseId, 'utf8'));
-    if (bucket <= this.loadedThrough) this.due.set(lease.leaseId, lease.expireTime);
+  /** The lease's entry in the expiry index (bucket of its expiry time). */
+  private expiryKey(lease: LeaseEntry): string {
+    return `time/${bucketOf(lease.expireTime)}/${hashId(lease.leaseId)}`;
   }
 
   private async unindexExpiry(lease: LeaseEntry): Promise<void> {
     if (lease.expireTime === 0) return;
-    await this.storage.delete(`time/${bucketOf(lease.expireTime)}/${hashId(lease.leaseId)}`);
+    await this.storage.delete(this.expiryKey(lease));
     this.due.delete(lease.leaseId);
   }
 
   /** Loads every bucket up to now + LOOKAHEAD minutes not loaded yet. */
-  private async loadBuckets(): Promise<void> {
+  private async loadBuckets(generation: number): Promise<void> {
     const horizon = bucketOf(nowSeconds() + LOOKAHEAD_BUCKETS * 60);
+    const from = this.loadedThrough;
+    this.loadedThrough = horizon;
     for (const name of await this.storage.list('time/')) {
       const bucket = name.replace(/\/$/, '');
-      if (bucket <= this.loadedThrough) continue;
+      if (bucket <= from) continue;
       if (bucket > horizon) break;
-      for (const h of await this.storage.list(`time/${bucket}/`)) {
+      const entries = await this.storage.list(`time/${bucket}/`);
+      await forEachLimit(entries, LOAD_PARALLEL, async (h) => {
+        if (generation !== this.generation) return;
         const raw = await this.storage.get(`time/${bucket}/${h}`);
-        if (raw === undefined) continue;
+        if (raw === undefined) return;
         const lease = await this.lookup(raw.toString('utf8'));
+        if (generation !== this.generation) return;
         if (lease === undefined) await this.storage.delete(`time/${bucket}/${h}`);
         else this.due.set(lease.leaseId, lease.expireTime);
-      }
+      });
     }
-    this.loadedThrough = horizon;
   }
 
   private async tick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      if (bucketOf(nowSeconds() + LOOKAHEAD_BUCKETS * 60) > this.loadedThrough) await this.loadBuckets();
+      if (bucketOf(nowSeconds() + LOOKAHEAD_BUCKETS * 60) > this.loadedThrough) this.backgroundLoad();
       const now = nowSeconds();
       for (const [leaseId, expire] of [...this.due]) {
         if (expire > now) continue;

@@ -103,7 +103,42 @@ describe('expiration manager', () => {
     });
     const second = new ExpirationManager(counting, () => Promise.resolve(), silentLogger());
     await second.start();
+    await second.loaded();
     second.stop();
     assert.equal(reads, 1, 'only the lease expiring within the look-ahead window was read');
+  });
+
+  it('loads in the background; a lease registered or renewed meanwhile still expires', async () => {
+    const storage = new MemoryStorage();
+    const first = new ExpirationManager(storage, () => Promise.resolve(), silentLogger());
+    for (let i = 0; i < 200; i++)
+      await first.register(lease(`db/creds/x/old${i}`, { expireTime: now() + 1 }));
+    // Reads of the index answer slowly, so the load is still running when start() returns.
+    const slow = new Proxy(storage, {
+      get(target, prop, receiver) {
+        if (prop === 'get')
+          return async (k: string) => {
+            await new Promise((r) => setTimeout(r, 1));
+            return target.get(k);
+          };
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const revoked: string[] = [];
+    const second = new ExpirationManager(
+      slow,
+      (l) => {
+        revoked.push(l.leaseId);
+        return Promise.resolve();
+      },
+      silentLogger(),
+    );
+    await second.start();
+    await second.register(lease('db/creds/x/during', { expireTime: now() + 1 }));
+    await second.loaded();
+    await new Promise((r) => setTimeout(r, 2_500));
+    second.stop();
+    assert.ok(revoked.includes('db/creds/x/during'), 'registered during the load');
+    assert.equal(revoked.filter((id) => id.includes('/old')).length, 200, 'every loaded lease');
   });
 });
