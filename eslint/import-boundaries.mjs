@@ -79,9 +79,10 @@ export const LAYERS = [
       'src/config/types.ts',
       'src/config/tls-version.ts',
       'src/physical/types.ts',
+      'src/physical/read-cache.ts',
       'src/core/node-state.ts',
     ],
-    why: 'consul/ sees the server only through its contract: helpers, config types, the physical contract and the node state',
+    why: 'consul/ sees the server only through its contract: helpers, config types, the physical contract (and its read cache) and the node state',
   },
   {
     files: ['dns/'],

@@ -18,10 +18,10 @@ export const MAX_USER_TXN_OPS = MAX_TXN_OPS - 1;
 export const MAX_TXN_BYTES = 512 * 1024;
 
 /** The fencing operation's size, with a generous lock key and session id. */
-const FENCE_OP_BYTES = 200;
+export const FENCE_OP_BYTES = 200;
 
 /** The size of one operation in the /v1/txn JSON body (close upper bound). */
-function opBytes(op: ConsulTxnOp): number {
+export function opBytes(op: ConsulTxnOp): number {
   const key = Buffer.byteLength(JSON.stringify(op.key));
   switch (op.verb) {
     case 'set':

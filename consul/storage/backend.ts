@@ -9,6 +9,7 @@ import type {
   TxnOp,
 } from '../../src/physical/types.js';
 import { assertValidKey } from '../../src/physical/types.js';
+import { ReadCache, txnChanges, type CacheWrite } from '../../src/physical/read-cache.js';
 import { ConsulClient, type ConsulTxnOp, type KvPair } from '../client/client.js';
 import { LockLostError, type Fence, type FenceSlot } from '../lock/fencing.js';
 import { assertWithinLimits, consulCanHold } from '../client/limits.js';
@@ -17,11 +18,18 @@ import type { ConsulStorageConfig } from '../../src/config/types.js';
 import { decodeAdvertisement } from '../contract.js';
 import { consulSettings, type ConsulSettings } from './settings.js';
 import { watchKey } from '../client/watch-key.js';
+import { TxnBatcher } from './txn-batcher.js';
 
 /**
  * `storage "consul"`: Vault's keys below a KV prefix (default `vault/`), values as raw bytes, and
  * HA through a session lock (ConsulLock). While this backend holds a lock, every write is a
- * transaction that first checks the lock session (fencing); otherwise writes are plain.
+ * transaction that first checks the lock session (fencing), and concurrent writes share one
+ * (txn-batcher.ts); otherwise writes are plain.
+ *
+ * Reads while the lock is held go through a read cache (src/physical/read-cache.ts): fencing makes
+ * the lock holder the only writer, so what it wrote is what Consul holds. The cache starts empty
+ * with each lock (and `purge`, which a node calls on promotion); a node that does not hold the lock
+ * (a standby, or a node whose lock was lost) reads Consul every time and caches nothing.
  */
 export class ConsulBackend implements HaBackend {
   readonly type = 'consul';
@@ -34,6 +42,8 @@ export class ConsulBackend implements HaBackend {
   private readonly locks = new Set<ConsulLock>();
   private readonly logger: Logger | undefined;
   private readonly closing = new AbortController();
+  private readonly cache = new ReadCache();
+  private batcher: { readonly fence: Fence; readonly batcher: TxnBatcher } | undefined;
 
   constructor(config: ConsulStorageConfig, logger?: Logger) {
     this.settings = consulSettings(config);
@@ -44,17 +54,22 @@ export class ConsulBackend implements HaBackend {
   async get(key: string): Promise<PhysicalEntry | undefined> {
     // A key Consul cannot hold was never written (writes refuse it), and /v1/kv would answer 400.
     if (!consulCanHold(key)) return undefined;
-    const { pair } = await this.client.kvGet(this.settings.prefix + key);
-    return pair === undefined ? undefined : { key, value: pair.value };
+    const load = async (): Promise<Buffer | undefined> =>
+      (await this.client.kvGet(this.settings.prefix + key)).pair?.value;
+    const value = this.fenced() ? await this.cache.read(key, load) : await load();
+    return value === undefined ? undefined : { key, value };
   }
 
   async put(entry: PhysicalEntry): Promise<void> {
     assertValidKey(entry.key);
-    await this.write([{ verb: 'set', key: this.settings.prefix + entry.key, value: entry.value }]);
+    await this.write(
+      [{ verb: 'set', key: this.settings.prefix + entry.key, value: entry.value }],
+      [{ key: entry.key, value: Buffer.from(entry.value) }],
+    );
   }
 
   async delete(key: string): Promise<void> {
-    await this.write([{ verb: 'delete', key: this.settings.prefix + key }]);
+    await this.write([{ verb: 'delete', key: this.settings.prefix + key }], [{ key, value: null }]);
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -81,18 +96,25 @@ export class ConsulBackend implements HaBackend {
       }
       return { verb: 'delete', key: this.settings.prefix + op.key };
     });
-    await this.write(consulOps);
+    await this.write(consulOps, txnChanges(ops));
+  }
+
+  /** Forgets every cached read (a node calls it on promotion). */
+  purge(): void {
+    this.cache.purge();
   }
 
   lock(key: string, advertisement: LeaderAdvertisement, options: HaLockOptions = {}): HaLock {
     const fences: FenceSlot = {
       set: (fence) => {
         this.fence = fence;
+        this.cache.purge();
       },
       // A released or lost lock leaves a tombstone: this backend refuses every write until it
       // holds a lock again. Requests admitted while the node was active must not land afterwards.
       clear: (fence) => {
         if (this.fence === fence) fence.lostReason ??= new Error('the HA lock was released');
+        this.cache.purge();
       },
     };
     const { sessionTtlMs, checkTtlMs, lockDelayMs, lockWaitMs } = this.settings;
@@ -147,9 +169,36 @@ export class ConsulBackend implements HaBackend {
     this.client.close();
   }
 
-  /** Sends a write: fenced by the held lock when there is one, plain otherwise. */
-  private async write(ops: ConsulTxnOp[]): Promise<void> {
+  /** Whether reads may use the cache: a lock is held and not known lost. */
+  private fenced(): boolean {
+    return this.fence !== undefined && this.fence.lostReason === undefined;
+  }
+
+  /** Sends a write (through the cache while the lock is held); `changes` is what it leaves per key. */
+  private async write(ops: ConsulTxnOp[], changes: readonly CacheWrite[]): Promise<void> {
     assertWithinLimits(ops, this.settings.prefix);
+    if (this.fenced()) await this.cache.write(changes, () => this.send(ops));
+    else await this.send(ops);
+  }
+
+  /** The group commit of writes fenced by `fence` (a new one with each lock). */
+  private batcherOf(fence: Fence): TxnBatcher {
+    if (this.batcher?.fence !== fence) {
+      const batcher = new TxnBatcher(async (ops) => {
+        // Queued under this fence: never sent once it is gone, even if another lock is held by then.
+        if (fence.lostReason !== undefined) throw new LockLostError(fence.lostReason.message);
+        return await this.client.txn([
+          { verb: 'check-session', key: fence.key, session: fence.session },
+          ...ops,
+        ]);
+      });
+      this.batcher = { fence, batcher };
+    }
+    return this.batcher.batcher;
+  }
+
+  /** Sends a write: fenced by the held lock when there is one (group-committed), plain otherwise. */
+  private async send(ops: ConsulTxnOp[]): Promise<void> {
     const fence = this.fence;
     if (fence === undefined) {
       const [only] = ops;
@@ -166,10 +215,7 @@ export class ConsulBackend implements HaBackend {
       return;
     }
     if (fence.lostReason !== undefined) throw new LockLostError(fence.lostReason.message);
-    const outcome = await this.client.txn([
-      { verb: 'check-session', key: fence.key, session: fence.session },
-      ...ops,
-    ]);
+    const outcome = await this.batcherOf(fence).submit(ops);
     if (outcome.ok) return;
     const check = outcome.errors.find((e) => e.opIndex === 0);
     if (check !== undefined) {

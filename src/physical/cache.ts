@@ -1,57 +1,47 @@
 import type { PhysicalBackend, PhysicalEntry, TxnOp } from './types.js';
+import { ReadCache, txnChanges, type ReadCacheLimits } from './read-cache.js';
 
 /**
- * A read cache in front of a physical backend: it holds what the backend holds (ciphertext, the
- * barrier decrypts on every read) for the most recently used keys. Writes go through and update
- * it, so it is exact as long as this process is the only writer; `purge` drops everything (a node
- * becoming active must purge, since another node wrote meanwhile).
+ * A physical backend behind a read cache (src/physical/read-cache.ts), for storage that this
+ * process alone writes (file storage). `purge` drops everything.
  */
 export class CachedBackend implements PhysicalBackend {
-  private readonly entries = new Map<string, Buffer | null>(); // null: known to be absent
+  private readonly cache: ReadCache;
 
   constructor(
     private readonly inner: PhysicalBackend,
-    private readonly maxEntries = 32_768,
-  ) {}
+    limits: ReadCacheLimits = {},
+  ) {
+    this.cache = new ReadCache(limits);
+  }
 
   get type(): string {
     return this.inner.type;
   }
 
   async get(key: string): Promise<PhysicalEntry | undefined> {
-    const hit = this.entries.get(key);
-    if (hit !== undefined) {
-      // refresh recency
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit === null ? undefined : { key, value: hit };
-    }
-    const entry = await this.inner.get(key);
-    this.remember(key, entry?.value ?? null);
-    return entry;
+    const value = await this.cache.read(key, async () => (await this.inner.get(key))?.value);
+    return value === undefined ? undefined : { key, value };
   }
 
-  async put(entry: PhysicalEntry): Promise<void> {
-    this.entries.delete(entry.key);
-    await this.inner.put(entry);
-    this.remember(entry.key, Buffer.from(entry.value));
+  put(entry: PhysicalEntry): Promise<void> {
+    return this.cache.write([{ key: entry.key, value: Buffer.from(entry.value) }], () =>
+      this.inner.put(entry),
+    );
   }
 
-  async delete(key: string): Promise<void> {
-    this.entries.delete(key);
-    await this.inner.delete(key);
-    this.remember(key, null);
+  delete(key: string): Promise<void> {
+    return this.cache.write([{ key, value: null }], () => this.inner.delete(key));
   }
 
   list(prefix: string): Promise<string[]> {
     return this.inner.list(prefix);
   }
 
-  async transaction(ops: readonly TxnOp[]): Promise<void> {
-    for (const op of ops) this.entries.delete(op.op === 'put' ? op.entry.key : op.key);
-    if (this.inner.transaction === undefined)
-      throw new Error(`${this.inner.type} storage has no transactions`);
-    await this.inner.transaction(ops);
+  transaction(ops: readonly TxnOp[]): Promise<void> {
+    const txn = this.inner.transaction?.bind(this.inner);
+    if (txn === undefined) return Promise.reject(new Error(`${this.inner.type} storage has no transactions`));
+    return this.cache.write(txnChanges(ops), () => txn(ops));
   }
 
   async close(): Promise<void> {
@@ -60,14 +50,6 @@ export class CachedBackend implements PhysicalBackend {
   }
 
   purge(): void {
-    this.entries.clear();
-  }
-
-  private remember(key: string, value: Buffer | null): void {
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(key, value);
+    this.cache.purge();
   }
 }
