@@ -9,61 +9,67 @@
  *                                  never ".", "..", nor starts with "_" (leaves) or "." (own files)
  *   leaf segment "b"    → "_b"     "_" + the same encoding (a leading "." or "_" may stay)
  *   write in progress   → ".tmp-<hex>" in the leaf's folder
- *   transaction journal → ".txn-<ms>-<hex>.json" in the data directory (".tmp" while written)
+ *   write-ahead log     → ".wal-<generation>" in the data directory (file-wal.ts, file-log.ts)
+ *   transaction journal → ".txn-<ms>-<hex>.json" in the data directory, left only by earlier
+ *                         versions (rolled forward at open, file-journal.ts)
  * So key `a` (file `_a`) and key `a/b` (folder `a`, file `a/_b`) coexist. Writes refuse what
  * `assertValidKey` refuses (`..`, `.`, empty segments, a leading "/", NUL), keys that are not
  * well-formed UTF-16 (no one-to-one UTF-8 form) and names over 255 encoded bytes (the usual file-name
  * limit); reads of such keys find nothing. A backslash is an ordinary byte ("%5C"). Keys differing
  * only in case collide on a case-insensitive file system: use a case-sensitive one.
  *
- * Durability. `put` writes a temp file (mode 0600) next to the target, fsyncs it, renames it over
- * the target and fsyncs the folder (and the parents of the folders, mode 0700, it had to create).
- * Readers see the old value or the new one, never a mix; concurrent puts of one key use their own
- * temp files and the last rename wins. `delete` unlinks, fsyncs the folder and removes the folders
- * it left empty (a concurrent put whose folder vanishes that way makes it again).
- *
- * Transactions. Every value is first written to a temp file and fsynced; the commit point is the
- * journal (the final operation per key, with its temp file name) renamed into place and fsynced;
- * then the temp files are renamed over their targets and the deletions made, and the journal is
- * removed. A failure before the commit point changes nothing; a crash after it is rolled forward
- * when the directory is next opened. Concurrent readers may see a transaction half applied.
+ * Durability: a write-ahead log with group commit (file-commit.ts). A put, a delete or a
+ * transaction is queued; everything queued while the previous batch is being committed (or in the
+ * same event-loop turn) forms the next batch, appended to the log as ONE checksummed record
+ * (file-log.ts) made durable by ONE fdatasync, its operations in the order the calls were made.
+ * Only then are the batch's operations applied to the data files (temp file + rename for a put, so
+ * readers see the old value or the new one; unlink and pruning of emptied folders for a delete;
+ * none of it fsynced), and only then do its writers' promises resolve: a resolved write is in the
+ * log on disk and in the data files, which get and list read. A put the data files could not take
+ * (a file where a folder must go) is refused before it is logged, and a delete of a key that is not
+ * there logs nothing. A checkpoint (the log past LOG_LIMIT bytes, IDLE_CHECKPOINT_MS after the last
+ * write, and `close`) starts a new log generation, fsyncs every file and folder the old log's
+ * batches changed, then removes the old log; checkpoints run one after the other, in the
+ * background. On open, before any operation runs, the logs a crash left are replayed oldest first
+ * (file-replay.ts): each whole record is applied again (a torn last record, never acknowledged,
+ * is ignored), the temp files and emptied folders of an interrupted apply are removed, the changes
+ * fsynced and the logs removed. A record is whole or absent, so a transaction — like every batch —
+ * is applied all or nothing across a crash; concurrent readers may see one half applied. If a log
+ * append, an apply or a checkpoint fails, every later operation is refused (the data files may
+ * lag the log, and a later log must not outlive an earlier one): reopen, which replays the log.
  * One process per data directory: the backend takes no lock on it (it has no HA either).
  */
 import { mkdirSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rmdir, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
-import { InvalidRequestError, StorageError } from '../helper/errors.js';
+import { readdir, readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { StorageError } from '../helper/errors.js';
 import type { PhysicalBackend, PhysicalEntry, TxnOp } from './types.js';
-import { assertValidKey } from './types.js';
-import { decodeSegment, encodeSegment } from './file-names.js';
-import { errorCode, isMissing, rm, syncDir, writeNewFile } from './file-io.js';
+import { decodeSegment } from './file-names.js';
+import { locate, locateForWrite } from './file-layout.js';
+import { isMissing } from './file-io.js';
+import { applyOps, checkWritable, exists, Touched } from './file-apply.js';
+import { GroupCommit } from './file-commit.js';
+import { encodeRecord } from './file-log.js';
+import type { LogOp } from './file-log.js';
+import { recoverJournals } from './file-journal.js';
+import { replayLogs } from './file-replay.js';
+import { LogFile, removeLog } from './file-wal.js';
 
 /** Options of {@link FileBackend}. */
 export interface FileBackendOptions {
   /** The data directory; created (mode 0700) if missing. */
   readonly path: string;
+  /** Log size that starts a checkpoint (default LOG_LIMIT); tests make it small. */
+  readonly logLimitBytes?: number;
 }
 
-interface Location {
-  readonly dir: string;
-  readonly file: string;
-}
+/** Log size that starts a checkpoint. */
+const LOG_LIMIT = 4 << 20;
+/** Quiet time after the last write that starts a checkpoint. */
+const IDLE_CHECKPOINT_MS = 2000;
+/** fsyncs a checkpoint runs at once (libuv has 4 threads; the log's fdatasync needs one). */
+const CHECKPOINT_CONCURRENCY = 2;
 
-interface JournalOp {
-  readonly op: 'put' | 'delete';
-  readonly key: string;
-  readonly tmp?: string;
-}
-
-const NAME_MAX = 255;
-/** Linux's PATH_MAX (with the terminating NUL); a temp file's name is ".tmp-" + 24 hex digits. */
-const PATH_MAX = 4096;
-const TEMP_NAME_LENGTH = 29;
-const TEMP_NAME = /^\.tmp-[0-9a-f]{24}$/;
-const JOURNAL_NAME = /^\.txn-\d{13}-[0-9a-f]{16}\.json$/;
-const PARTIAL_JOURNAL_NAME = /^\.txn-\d{13}-[0-9a-f]{16}\.json\.tmp$/;
-const LONE_SURROGATE = /\p{Cs}/u;
 function storageError(action: string, key: string, err: unknown): StorageError {
   const detail = err instanceof Error ? err.message : String(err);
   return new StorageError(`file storage: cannot ${action} "${key}": ${detail}`, { cause: err });
@@ -73,19 +79,35 @@ function storageError(action: string, key: string, err: unknown): StorageError {
 export class FileBackend implements PhysicalBackend {
   readonly type = 'file';
   private readonly root: string;
-  /** Roll-forward of journals left by a crash; every operation waits for it (and fails if it did). */
+  private readonly logLimit: number;
+  /** Journal roll-forward and log replay; every operation waits for it (and fails if it did). */
   private readonly recovered: Promise<void>;
+  private readonly commits = new GroupCommit((ops) => this.commit(ops));
+  /** The log being appended to (created at the first write after open or a checkpoint). */
+  private log: LogFile | undefined;
+  private generation = 0;
+  /** What the batches of the current log changed in the data files. */
+  private touched = new Touched();
+  /** The checkpoints running, one after the other. */
+  private checkpoints: Promise<void> = Promise.resolve();
+  private checkpointsRunning = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** Set once the data files may lag the log: every later operation fails with it. */
+  private failure: StorageError | undefined;
+  /** Keys with a write queued or being committed (a delete of a key with none may be a no-op). */
+  private readonly pending = new Map<string, number>();
 
   constructor(options: FileBackendOptions) {
     this.root = resolve(options.path);
+    this.logLimit = options.logLimitBytes ?? LOG_LIMIT;
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
     this.recovered = this.recover();
     this.recovered.catch(() => undefined); // reported by the first operation
   }
 
   async get(key: string): Promise<PhysicalEntry | undefined> {
-    await this.recovered;
-    const loc = this.locate(key);
+    await this.ready();
+    const loc = locate(this.root, key);
     if (loc === undefined) return undefined;
     try {
       return { key, value: await readFile(loc.file) };
@@ -96,37 +118,19 @@ export class FileBackend implements PhysicalBackend {
   }
 
   async put(entry: PhysicalEntry): Promise<void> {
-    await this.recovered;
-    const loc = this.locateForWrite(entry.key);
-    let tmp: string | undefined;
-    try {
-      tmp = await this.writeTemp(loc.dir, entry.value);
-      await rename(join(loc.dir, tmp), loc.file);
-      tmp = undefined;
-      await syncDir(loc.dir);
-    } catch (err) {
-      if (tmp !== undefined) await rm(join(loc.dir, tmp));
-      throw storageError('write', entry.key, err);
-    }
+    locateForWrite(this.root, entry.key);
+    // Copied now: the caller may change its buffer before the batch is logged.
+    return this.submit([{ op: 'put', key: entry.key, value: Buffer.from(entry.value) }], 'write');
   }
 
   async delete(key: string): Promise<void> {
-    await this.recovered;
-    const loc = this.locate(key);
-    if (loc === undefined) return;
-    try {
-      await unlink(loc.file);
-      await syncDir(loc.dir);
-    } catch (err) {
-      if (isMissing(err)) return;
-      throw storageError('delete', key, err);
-    }
-    await this.prune(loc.dir);
+    if (locate(this.root, key) === undefined) return;
+    return this.submit([{ op: 'delete', key }], 'delete');
   }
 
   async list(prefix: string): Promise<string[]> {
-    await this.recovered;
-    const probe = prefix === '' ? undefined : this.locate(`${prefix}x`);
+    await this.ready();
+    const probe = prefix === '' ? undefined : locate(this.root, `${prefix}x`);
     if (prefix !== '' && (!prefix.endsWith('/') || probe === undefined)) return [];
     const dir = probe?.dir ?? this.root;
     let entries;
@@ -150,202 +154,139 @@ export class FileBackend implements PhysicalBackend {
   }
 
   async transaction(ops: readonly TxnOp[]): Promise<void> {
-    await this.recovered;
-    // The last operation on a key decides its fate; validate every write before touching anything.
-    const last = new Map<string, TxnOp>();
+    // The last operation on a key decides its fate; validate every write before queueing anything.
+    const last = new Map<string, LogOp>();
     for (const op of ops) {
-      if (op.op === 'put') this.locateForWrite(op.entry.key);
-      last.set(op.op === 'put' ? op.entry.key : op.key, op);
+      if (op.op === 'put') {
+        locateForWrite(this.root, op.entry.key);
+        last.set(op.entry.key, { op: 'put', key: op.entry.key, value: Buffer.from(op.entry.value) });
+      } else if (locate(this.root, op.key) !== undefined) last.set(op.key, { op: 'delete', key: op.key });
+      else last.delete(op.key);
     }
-    const final = [...last.values()].filter((op) => op.op === 'put' || this.locate(op.key) !== undefined);
-    const [only] = final;
-    if (final.length <= 1) {
-      if (only !== undefined) await (only.op === 'put' ? this.put(only.entry) : this.delete(only.key));
-      return;
-    }
-    const journal: JournalOp[] = [];
-    try {
-      for (const op of final) {
-        if (op.op === 'delete') journal.push({ op: 'delete', key: op.key });
-        else {
-          const tmp = await this.writeTemp(this.locateForWrite(op.entry.key).dir, op.entry.value);
-          journal.push({ op: 'put', key: op.entry.key, tmp });
-        }
-      }
-    } catch (err) {
-      await Promise.all(journal.map((j) => this.discardTemp(j)));
-      const failed = final[journal.length];
-      throw storageError('prepare a transaction writing', failed?.op === 'put' ? failed.entry.key : '', err);
-    }
-    const name = `.txn-${String(Date.now()).padStart(13, '0')}-${randomBytes(8).toString('hex')}.json`;
-    const journalFile = join(this.root, name);
-    try {
-      await writeNewFile(`${journalFile}.tmp`, JSON.stringify({ version: 1, ops: journal }));
-      await rename(`${journalFile}.tmp`, journalFile);
-      await syncDir(this.root);
-    } catch (err) {
-      await rm(`${journalFile}.tmp`);
-      await Promise.all(journal.map((j) => this.discardTemp(j)));
-      throw storageError('commit a transaction on', journal[0]?.key ?? '', err);
-    }
-    // Committed: from here on the journal is rolled forward, now or at the next open.
-    try {
-      await this.apply(journal);
-      await unlink(journalFile);
-      await syncDir(this.root);
-    } catch (err) {
-      throw storageError(
-        'apply a committed transaction (rolled forward at next open) on',
-        journal[0]?.key ?? '',
-        err,
-      );
-    }
+    if (last.size === 0) return this.ready();
+    return this.submit([...last.values()], 'prepare a transaction writing');
   }
 
-  /** Where a key lives, or undefined when no write could have stored it. */
-  private locate(key: string): Location | undefined {
-    try {
-      return this.locateForWrite(key);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Where a key lives; throws for a key that must not be written. */
-  private locateForWrite(key: string): Location {
-    assertValidKey(key);
-    if (LONE_SURROGATE.test(key)) throw new Error(`invalid storage key "${key}": not well-formed UTF-16`);
-    const segments = key.split('/');
-    const leaf = `_${encodeSegment(segments.pop() ?? '', false)}`;
-    const folders = segments.map((s) => encodeSegment(s, true));
-    // Too long for the file system: the client's path is at fault (400), and reads find nothing.
-    if ([leaf, ...folders].some((name) => name.length > NAME_MAX)) {
-      throw new InvalidRequestError(
-        `path too long for file storage: a segment is longer than ${NAME_MAX} bytes once encoded`,
-      );
-    }
-    const dir = join(this.root, ...folders);
-    if (Buffer.byteLength(dir) + 1 + Math.max(leaf.length, TEMP_NAME_LENGTH) >= PATH_MAX) {
-      throw new InvalidRequestError(
-        `path too long for file storage: the file path would be longer than ${PATH_MAX - 1} bytes`,
-      );
-    }
-    return { dir, file: join(dir, leaf) };
-  }
-
-  /** Creates `dir` (and parents, mode 0700) if needed, making the new entries durable. */
-  private async makeDir(dir: string): Promise<void> {
-    const first = await mkdir(dir, { recursive: true, mode: 0o700 });
-    if (first === undefined) return;
-    const top = dirname(first);
-    for (let d = dir; d !== top && dirname(d) !== d;) {
-      d = dirname(d);
-      await syncDir(d);
-    }
-  }
-
-  /** Writes `value` to a fresh temp file in `dir` and fsyncs it; returns the temp file's name. */
-  private async writeTemp(dir: string, value: Buffer): Promise<string> {
-    for (let attempt = 1; ; attempt++) {
-      await this.makeDir(dir);
-      const name = `.tmp-${randomBytes(12).toString('hex')}`;
-      try {
-        await writeNewFile(join(dir, name), value);
-        return name;
-      } catch (err) {
-        await rm(join(dir, name));
-        // A concurrent delete pruned the folder between mkdir and open: make it again.
-        if (errorCode(err) !== 'ENOENT' || attempt >= 5) throw err;
-      }
-    }
-  }
-
-  /** Removes a transaction's temp file, and the folders that leaves empty. */
-  private async discardTemp(op: JournalOp): Promise<void> {
-    if (op.tmp === undefined) return;
-    const { dir } = this.locateForWrite(op.key);
-    await rm(join(dir, op.tmp));
-    await this.prune(dir);
-  }
-
-  /** Removes `dir` and its parents while they are empty, up to the data directory. */
-  private async prune(dir: string): Promise<void> {
-    for (let d = dir; d !== this.root && d.startsWith(this.root); d = dirname(d)) {
-      try {
-        await rmdir(d);
-      } catch {
-        return; // not empty (or already gone): stop
-      }
-    }
-  }
-
-  /** Applies a committed journal; idempotent, so a crash midway can run it again. */
-  private async apply(journal: readonly JournalOp[]): Promise<void> {
-    const dirs = new Set<string>();
-    const pruned: string[] = [];
-    for (const op of journal) {
-      const loc = this.locateForWrite(op.key);
-      dirs.add(loc.dir);
-      if (op.op === 'put' && op.tmp !== undefined) {
-        try {
-          await rename(join(loc.dir, op.tmp), loc.file);
-        } catch (err) {
-          if (!isMissing(err)) throw err; // missing: already renamed by an earlier run
-        }
-      } else if (op.op === 'delete') {
-        await unlink(loc.file).catch((err: unknown) => {
-          if (!isMissing(err)) throw err;
-        });
-        pruned.push(loc.dir);
-      }
-    }
-    for (const dir of dirs)
-      await syncDir(dir).catch((err: unknown) => {
-        if (!isMissing(err)) throw err;
-      });
-    for (const dir of pruned) await this.prune(dir);
-  }
-
-  /** Rolls forward committed journals left by a crash and drops uncommitted ones (at open). */
-  private async recover(): Promise<void> {
-    for (const name of (await readdir(this.root)).sort()) {
-      const file = join(this.root, name);
-      if (PARTIAL_JOURNAL_NAME.test(name)) await rm(file);
-      if (!JOURNAL_NAME.test(name)) continue;
-      try {
-        await this.apply(await this.parseJournal(file));
-        await unlink(file);
-        await syncDir(this.root);
-      } catch (err) {
-        throw err instanceof StorageError
-          ? err
-          : storageError('roll forward the transaction journal', file, err);
-      }
-    }
-  }
-
-  private async parseJournal(file: string): Promise<JournalOp[]> {
-    const fail = (why: string) =>
-      new StorageError(
-        `file storage: transaction journal ${file} is ${why}; restore it from a backup or remove it`,
-      );
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await readFile(file, 'utf8'));
-    } catch {
-      throw fail('unreadable');
-    }
-    const ops = (parsed as { ops?: unknown } | null)?.ops;
-    if (!Array.isArray(ops)) throw fail('malformed');
-    return ops.map((raw: unknown): JournalOp => {
-      const op = raw as Partial<JournalOp> | null;
-      const valid =
-        typeof op?.key === 'string' &&
-        this.locate(op.key) !== undefined &&
-        ((op.op === 'delete' && op.tmp === undefined) ||
-          (op.op === 'put' && typeof op.tmp === 'string' && TEMP_NAME.test(op.tmp)));
-      if (!valid) throw fail('malformed');
-      return op as JournalOp;
+  /** Commits everything queued, makes it durable in the data files and closes the log. */
+  async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    await this.recovered.catch(() => undefined);
+    await this.commits.exclusive(() => {
+      this.checkpoint();
     });
+    await this.checkpoints;
+    // After a failure the log stays as it is, for replay at the next open.
+    await this.log?.close().catch(() => undefined);
+    this.log = undefined;
+  }
+
+  private async ready(): Promise<void> {
+    await this.recovered;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Queues one writer's operations (one log record with the rest of its batch). */
+  private submit(ops: LogOp[], action: string): Promise<void> {
+    const unseen = ops.map((op) => !this.pending.has(op.key));
+    for (const op of ops) this.pending.set(op.key, (this.pending.get(op.key) ?? 0) + 1);
+    const release = () => {
+      for (const op of ops) {
+        const n = (this.pending.get(op.key) ?? 1) - 1;
+        if (n === 0) this.pending.delete(op.key);
+        else this.pending.set(op.key, n);
+      }
+    };
+    const prepared = this.ready().then(() => this.prepare(ops, unseen, action));
+    return this.commits.submit(prepared).then(release, (err: unknown) => {
+      release();
+      throw err;
+    });
+  }
+
+  /** The checks that may refuse a write before it is logged; drops deletes of absent keys. */
+  private async prepare(ops: LogOp[], unseen: boolean[], action: string): Promise<LogOp[]> {
+    const kept = await Promise.all(
+      ops.map(async (op, i) => {
+        const loc = locateForWrite(this.root, op.key);
+        try {
+          if (op.op === 'put') await checkWritable(this.root, loc);
+          // Nothing queued before it can create the file: a missing one stays missing.
+          else if (unseen[i] === true && !(await exists(loc))) return undefined;
+        } catch (err) {
+          throw storageError(action, op.key, err);
+        }
+        return op;
+      }),
+    );
+    return kept.filter((op) => op !== undefined);
+  }
+
+  /** One batch: one log append and fdatasync, then the data files. Runs one at a time. */
+  private async commit(ops: LogOp[]): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    const key = ops[0]?.key ?? '';
+    try {
+      this.log ??= await LogFile.create(this.root, ++this.generation);
+      await this.log.append(encodeRecord(ops));
+    } catch (err) {
+      // The log's tail is unknown now: appending after it could hide later records from replay.
+      throw this.fail(storageError('append to the write-ahead log for', key, err));
+    }
+    try {
+      await applyOps(this.root, ops, this.touched);
+    } catch (err) {
+      throw this.fail(storageError('apply a logged write (replayed at next open) to', key, err));
+    }
+    if (this.log.length >= this.logLimit && this.checkpointsRunning === 0) this.checkpoint();
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      this.commits
+        .exclusive(() => {
+          this.checkpoint();
+        })
+        .catch(() => undefined);
+    }, IDLE_CHECKPOINT_MS);
+    this.idleTimer.unref();
+  }
+
+  /**
+   * Starts a new log generation and, after the checkpoints before it, makes what the old log's
+   * batches changed durable and removes the old log. Call between batches.
+   */
+  private checkpoint(): void {
+    const { log, touched } = this;
+    if (log === undefined || this.failure !== undefined) return;
+    this.log = undefined;
+    this.touched = new Touched();
+    this.checkpointsRunning++;
+    this.checkpoints = this.checkpoints.then(async () => {
+      try {
+        await touched.sync(CHECKPOINT_CONCURRENCY);
+        await log.close();
+        await removeLog(this.root, log.path);
+      } catch (err) {
+        // Removing a later log while this one stays would let replay resurrect older values.
+        this.fail(storageError('checkpoint the write-ahead log', log.path, err));
+      } finally {
+        this.checkpointsRunning--;
+      }
+    });
+  }
+
+  private fail(err: StorageError): StorageError {
+    this.failure ??= err;
+    return err;
+  }
+
+  /** Before serving: roll forward old journals, then replay the write-ahead logs. */
+  private async recover(): Promise<void> {
+    await recoverJournals(this.root);
+    try {
+      this.generation = await replayLogs(this.root);
+    } catch (err) {
+      throw err instanceof StorageError ? err : storageError('replay the write-ahead log in', this.root, err);
+    }
   }
 }
