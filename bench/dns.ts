@@ -3,6 +3,9 @@
  * resolver against `active.vault.service.consul` from Consul's own DNS interface, side by side in
  * one run, against the same real Consul agent with the same registered services and lock.
  *   npx tsx bench/dns.ts [seconds per round] [queries in flight] [max queries per round]
+ * Environment, for profiling the resolver child: BENCH_DNS_NODE_ARGS (extra node flags for the
+ * child, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_DNS_STATS=1 (the child prints its GC
+ * count and time, event-loop utilisation and memory to stderr when it stops).
  * UDP on loopback only; every round is bounded by time and by count. The resolver runs in its own
  * process (as `tresor dns` would), like the Consul agent. Prints a Markdown table with the
  * machine, the command and the date; bench/RESULTS.md records runs.
@@ -10,6 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import os from 'node:os';
+import { performance, PerformanceObserver, type EventLoopUtilization } from 'node:perf_hooks';
 import dns2 from 'dns2';
 import { runResolver } from '../dns/main.js';
 import { freePort } from '../src/helper/ports.js';
@@ -17,7 +21,9 @@ import { startConsul } from '../test/helpers/consul.js';
 
 if (process.argv[2] === '--serve') {
   // Child mode: the resolver alone in this process.
+  const stats = process.env.BENCH_DNS_STATS === '1' ? startStats() : undefined;
   process.exitCode = await runResolver(process.argv.slice(3));
+  stats?.();
 } else {
   await main();
 }
@@ -36,6 +42,7 @@ async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? '5');
   const inFlight = Number(process.argv[3] ?? '32');
   const maxQueries = Number(process.argv[4] ?? '500000');
+  const stats = process.env.BENCH_DNS_STATS === '1';
   const agent = await startConsul();
   let child: ChildProcess | undefined;
   try {
@@ -44,6 +51,7 @@ async function main(): Promise<void> {
     child = spawn(
       process.execPath,
       [
+        ...(process.env.BENCH_DNS_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
         '--import',
         'tsx',
         'bench/dns.ts',
@@ -65,7 +73,10 @@ async function main(): Promise<void> {
     for (let round = 1; round <= 2; round++) {
       for (const [target, targetPort, name] of targets) {
         await load(targetPort, name, 0.5, inFlight, maxQueries); // warm-up
+        const mark = stats && targetPort === port;
+        if (mark) child.kill('SIGUSR2');
         rounds.push({ target, round, ...(await load(targetPort, name, seconds, inFlight, maxQueries)) });
+        if (mark) child.kill('SIGUSR2');
       }
     }
     const cpu = os.cpus()[0]?.model ?? '?';
@@ -83,9 +94,55 @@ async function main(): Promise<void> {
         `| ${r.target} | ${r.round} | ${Math.round(r.qps)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.answered} | ${r.errors} |`,
       );
   } finally {
-    child?.kill('SIGTERM');
+    const running = child?.exitCode === null ? child : undefined;
+    if (running !== undefined) {
+      // Let the child stop cleanly (and write its CPU profile, if asked) before the agent goes.
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    }
     await agent.stop();
   }
+}
+
+/**
+ * GC and event-loop figures of this process between two SIGUSR2 (the parent sends one before and
+ * one after each measured round of the resolver): the second of each pair prints them to stderr.
+ */
+function startStats(): () => void {
+  let gcCount = 0;
+  let gcMs = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcCount++;
+      gcMs += entry.duration;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  let mark: { elu: EventLoopUtilization; cpu: NodeJS.CpuUsage; at: number } | undefined;
+  const onSignal = (): void => {
+    if (mark === undefined) {
+      gcCount = 0;
+      gcMs = 0;
+      mark = { elu: performance.eventLoopUtilization(), cpu: process.cpuUsage(), at: performance.now() };
+      return;
+    }
+    const used = performance.eventLoopUtilization(mark.elu);
+    const { user, system } = process.cpuUsage(mark.cpu);
+    const mem = process.memoryUsage();
+    const mib = (n: number): string => (n / 2 ** 20).toFixed(1);
+    process.stderr.write(
+      `resolver stats: ${((performance.now() - mark.at) / 1000).toFixed(1)} s, gc ${gcCount} pauses ${gcMs.toFixed(0)} ms, ` +
+        `event loop utilisation ${used.utilization.toFixed(3)}, cpu user ${(user / 1e6).toFixed(2)} s system ${(system / 1e6).toFixed(2)} s, ` +
+        `rss ${mib(mem.rss)} MiB heap used ${mib(mem.heapUsed)} MiB\n`,
+    );
+    mark = undefined;
+  };
+  process.on('SIGUSR2', onSignal);
+  return () => {
+    process.off('SIGUSR2', onSignal);
+    observer.disconnect();
+  };
 }
 
 /** Two vault instances (A active and holding the lock, B standby) registered through Consul's API. */
@@ -131,33 +188,56 @@ async function load(
   query.header.rd = 1;
   query.questions.push({ name, type: 1, class: 1 } as dns2.Packet.Question);
   const template = query.toBuffer();
-  const latencies: number[] = [];
+  // Preallocated, so recording a latency allocates nothing (the client's GC pauses count in p99).
+  const recorded = new Float64Array(maxQueries);
+  let answered = 0;
   let sent = 0;
   let errors = 0;
   const started = performance.now();
   const deadline = started + seconds * 1000;
+  // Each worker: one socket, one query outstanding, its next query sent from the answer's handler.
+  // The query buffer, the handler and the 1 s timer are made once per worker, not per query, so the
+  // client's own cost (which shares the machine with the target) stays small.
   const worker = async (): Promise<void> => {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => {
       socket.bind(0, '127.0.0.1', resolve);
     });
+    const wire = Buffer.from(template);
     let id = Math.floor(Math.random() * 0xffff);
-    while (performance.now() < deadline && sent < maxQueries) {
-      sent++;
-      id = (id + 1) & 0xffff;
-      const wire = Buffer.from(template);
-      wire.writeUInt16BE(id, 0);
-      const t0 = performance.now();
-      const answer = await exchange(socket, wire, port, id);
-      if (answer !== undefined && (answer[3] ?? 0) % 16 === 0 && answer.readUInt16BE(6) >= 1)
-        latencies.push(performance.now() - t0);
-      else errors++;
-    }
-    socket.close();
+    let t0 = 0;
+    await new Promise<void>((finished) => {
+      const next = (): void => {
+        if (performance.now() >= deadline || sent >= maxQueries) {
+          clearTimeout(timer);
+          socket.close();
+          finished();
+          return;
+        }
+        sent++;
+        id = (id + 1) & 0xffff;
+        wire.writeUInt16BE(id, 0);
+        t0 = performance.now();
+        timer.refresh();
+        socket.send(wire, port, '127.0.0.1');
+      };
+      const timer = setTimeout(() => {
+        errors++;
+        next();
+      }, 1000);
+      socket.on('message', (answer: Buffer) => {
+        if (answer.length < 12 || answer.readUInt16BE(0) !== id) return;
+        if ((answer[3] ?? 0) % 16 === 0 && answer.readUInt16BE(6) >= 1)
+          recorded[answered++] = performance.now() - t0;
+        else errors++;
+        next();
+      });
+      next();
+    });
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
+  const latencies = recorded.subarray(0, answered).sort();
   const at = (q: number): number =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
   return { qps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), answered: latencies.length, errors };

@@ -5,9 +5,15 @@
 
 type Labels = Readonly<Record<string, string>>;
 
+/** One labelled value of a counter; the hot path keeps it and adds to it directly. */
+export interface CounterCell {
+  readonly labels: Labels;
+  value: number;
+}
+
 /** A counter with labels. */
 class Counter {
-  private readonly values = new Map<string, { labels: Labels; value: number }>();
+  private readonly values = new Map<string, CounterCell>();
 
   constructor(
     readonly name: string,
@@ -15,16 +21,23 @@ class Counter {
   ) {}
 
   inc(labels: Labels = {}, by = 1): void {
-    const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
-    const entry = this.values.get(key);
-    if (entry === undefined) this.values.set(key, { labels, value: by });
-    else entry.value += by;
+    this.cell(labels).value += by;
+  }
+
+  /** The cell of exactly these labels, created at 0 if need be; `cell.value++` counts. */
+  cell(labels: Labels = {}): CounterCell {
+    const key = labelKey(labels);
+    let entry = this.values.get(key);
+    if (entry === undefined) {
+      entry = { labels, value: 0 };
+      this.values.set(key, entry);
+    }
+    return entry;
   }
 
   /** The value for exactly these labels (0 when never counted). */
   get(labels: Labels = {}): number {
-    const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
-    return this.values.get(key)?.value ?? 0;
+    return this.values.get(labelKey(labels))?.value ?? 0;
   }
 
   /** The sum over all label values. */
@@ -112,6 +125,16 @@ export class DnsMetrics {
       ].join('\n') + '\n'
     );
   }
+}
+
+/** The same string for the same labels in any order. */
+function labelKey(labels: Labels): string {
+  const names = Object.keys(labels);
+  if (names.length === 0) return '';
+  if (names.length > 1) names.sort();
+  let key = '';
+  for (const name of names) key += `${name}\u0000${labels[name] ?? ''}\u0000`;
+  return key;
 }
 
 function formatLabels(labels: Labels): string {

@@ -68,12 +68,13 @@ export type DnsRecord =
 
 /** The name of a query type for metrics and logs ("A", "SRV", "TYPE65"). */
 export function qtypeName(type: number): string {
-  for (const [name, value] of Object.entries(QTYPE)) if (value === type) return name;
-  return `TYPE${type}`;
+  return QTYPE_NAMES.get(type) ?? `TYPE${type}`;
 }
 
 /** The name of a response code ("NXDOMAIN", "RCODE9"). */
 export function rcodeName(rcode: number): string {
-  for (const [name, value] of Object.entries(RCODE)) if (value === rcode) return name;
-  return `RCODE${rcode}`;
+  return RCODE_NAMES.get(rcode) ?? `RCODE${rcode}`;
 }
+
+const QTYPE_NAMES = new Map<number, string>(Object.entries(QTYPE).map(([name, value]) => [value, name]));
+const RCODE_NAMES = new Map<number, string>(Object.entries(RCODE).map(([name, value]) => [value, name]));

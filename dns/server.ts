@@ -8,8 +8,9 @@ import type dns2 from 'dns2';
 import type { Logger } from '../src/helper/logger.js';
 import type { ResolverConfig } from './config.js';
 import { Forwarder } from './forward.js';
-import type { DnsMetrics } from './metrics.js';
-import { AnswerCache } from './answer-cache.js';
+import type { CounterCell, DnsMetrics } from './metrics.js';
+import { AnswerCache, respond } from './answer-cache.js';
+import { ScannedQuery, scanQuery } from './query-scan.js';
 import { answerResponse, encodeWithin, errorResponse, hasEdns, MAX_TCP_MESSAGE, udpLimit } from './packet.js';
 import { qtypeName, rcodeName, type DnsRecord } from './records.js';
 import { resolve, type ResolveSettings } from './resolve.js';
@@ -29,6 +30,13 @@ export interface DnsServerDeps {
 
 type Transport = 'udp' | 'tcp';
 
+/** The counters a cached answer adds to when it is sent (they exist: its slow path counted them). */
+interface AnswerCells {
+  readonly queries: CounterCell;
+  readonly responses: CounterCell;
+  readonly truncated: CounterCell | undefined;
+}
+
 /** The UDP and TCP DNS listeners and the query handler. */
 export class DnsServer {
   private udp: UdpListener | undefined;
@@ -36,7 +44,9 @@ export class DnsServer {
   private readonly forwarder: Forwarder;
   private readonly settings: ResolveSettings;
   private readonly now: () => number;
-  private readonly cache: AnswerCache;
+  private readonly cache: AnswerCache<AnswerCells>;
+  /** The fast path's scratch; queries are handled one at a time. */
+  private readonly scan = new ScannedQuery();
 
   constructor(private readonly deps: DnsServerDeps) {
     const { config } = deps;
@@ -49,7 +59,29 @@ export class DnsServer {
       ttl: config.ttl,
       maxStaleMs: config.maxStaleMs,
     };
-    this.cache = new AnswerCache(10_000, config.maxStaleMs);
+    this.cache = new AnswerCache<AnswerCells>(10_000, config.maxStaleMs);
+  }
+
+  /**
+   * The fast path: the cached response to a query of the common shape, with its id and RD bit, and
+   * the same metrics as the slow path; undefined when it must be parsed and resolved. Never throws.
+   */
+  fastAnswer(data: Buffer, transport: Transport): Buffer | undefined {
+    try {
+      const scan = this.scan;
+      if (!scanQuery(data, scan)) return undefined;
+      if (!this.cache.sync(this.deps.view(), this.now())) return undefined;
+      const limit = transport === 'udp' ? scan.udpLimit : MAX_TCP_MESSAGE;
+      const hit = this.cache.lookup(data, scan.questionEnd, transport, limit, scan.edns);
+      if (hit === undefined) return undefined;
+      const cells = hit.extra;
+      cells.queries.value++;
+      cells.responses.value++;
+      if (cells.truncated !== undefined) cells.truncated.value++;
+      return respond(hit.answer, data);
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -115,8 +147,8 @@ export class DnsServer {
     const { metrics, logger } = this.deps;
     return new UdpListener(
       family,
-      (request, send) => {
-        this.handle(request, 'udp', send);
+      (request, send, _client, data) => {
+        this.handle(request, 'udp', send, data);
       },
       {
         onMalformed: (reason) => {
@@ -128,14 +160,15 @@ export class DnsServer {
           logger.debug({ err: err.message }, 'UDP socket error');
         },
       },
+      (data) => this.fastAnswer(data, 'udp'),
     );
   }
 
   private makeTcp(): TcpListener {
     const { metrics, logger } = this.deps;
     return new TcpListener(
-      (request, send) => {
-        this.handle(request, 'tcp', send);
+      (request, send, _client, data) => {
+        this.handle(request, 'tcp', send, data);
       },
       {
         onMalformed: (reason) => {
@@ -143,11 +176,21 @@ export class DnsServer {
           logger.debug({ reason }, 'malformed TCP message');
         },
       },
+      {},
+      (data) => this.fastAnswer(data, 'tcp'),
     );
   }
 
-  /** Answers one parsed query; never throws. */
-  private handle(request: dns2.Packet, transport: Transport, send: (wire: Buffer) => void): void {
+  /**
+   * Answers one parsed query (the slow path); never throws. A single-record answer to a query of
+   * the common shape is kept for the fast path, under the bytes of its question.
+   */
+  private handle(
+    request: dns2.Packet,
+    transport: Transport,
+    send: (wire: Buffer) => void,
+    data: Buffer,
+  ): void {
     const { metrics, logger } = this.deps;
     metrics.queries.inc({ transport });
     const question = request.questions[0];
@@ -173,26 +216,7 @@ export class DnsServer {
       const view = this.deps.view();
       const now = this.now();
       const limit = transport === 'udp' ? udpLimit(request) : MAX_TCP_MESSAGE;
-      const key = this.cache.key(
-        {
-          name: question.name,
-          type: question.type,
-          class: question.class,
-          limit,
-          edns: hasEdns(request),
-          transport,
-        },
-        view,
-        now,
-      );
-      const hit =
-        key === undefined ? undefined : this.cache.get(key, request.header.id, request.header.rd === 1);
-      if (hit !== undefined) {
-        if (hit.truncated) metrics.truncated.inc({ transport });
-        metrics.responses.inc({ qtype, rcode: rcodeName(hit.rcode) });
-        send(hit.wire);
-        return;
-      }
+      const cacheable = this.cache.sync(view, now);
       const resolution = resolve(
         { name: question.name, type: question.type, class: question.class },
         view,
@@ -218,8 +242,8 @@ export class DnsServer {
       const { wire, truncated } = encodeWithin(response, limit, transport === 'udp');
       if (truncated) metrics.truncated.inc({ transport });
       metrics.responses.inc({ qtype, rcode: resolution.rcode });
-      if (key !== undefined && resolution.answers.length <= 1)
-        this.cache.set(key, { wire, rcode: response.header.rcode, truncated });
+      if (cacheable && resolution.answers.length <= 1)
+        this.keep(data, request, transport, limit, wire, truncated);
       send(wire);
     } catch (err) {
       metrics.errors.inc({ kind: 'answer' });
@@ -233,6 +257,30 @@ export class DnsServer {
         // Nothing more can be sent for this query.
       }
     }
+  }
+
+  /** Keeps an answer for the fast path when the query has its shape (and the same limit and EDNS). */
+  private keep(
+    data: Buffer,
+    request: dns2.Packet,
+    transport: Transport,
+    limit: number,
+    wire: Buffer,
+    truncated: boolean,
+  ): void {
+    const scan = this.scan;
+    if (!scanQuery(data, scan)) return;
+    const edns = hasEdns(request);
+    if (scan.edns !== edns || (transport === 'udp' ? scan.udpLimit : MAX_TCP_MESSAGE) !== limit) return;
+    const { metrics } = this.deps;
+    const qtype = qtypeName(scan.type);
+    const rcode = (wire[3] ?? 0) & 0x0f;
+    const cells: AnswerCells = {
+      queries: metrics.queries.cell({ transport }),
+      responses: metrics.responses.cell({ qtype, rcode: rcodeName(rcode) }),
+      truncated: truncated ? metrics.truncated.cell({ transport }) : undefined,
+    };
+    this.cache.set(data, scan.questionEnd, { transport, limit, edns }, { wire, rcode, truncated }, cells);
   }
 
   private forward(

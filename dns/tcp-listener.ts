@@ -6,10 +6,15 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import dns2 from 'dns2';
-import { checkQuery, formerrFor } from './packet.js';
+import { intake, type FastAnswer } from './intake.js';
 
-/** Called with each parsed query; the answer is sent with `send`. */
-export type TcpQueryHandler = (request: dns2.Packet, send: (wire: Buffer) => void, client: Socket) => void;
+/** Called with each parsed query and its bytes; the answer is sent with `send`. */
+export type TcpQueryHandler = (
+  request: dns2.Packet,
+  send: (wire: Buffer) => void,
+  client: Socket,
+  data: Buffer,
+) => void;
 
 /** What the listener reports. */
 export interface TcpListenerEvents {
@@ -33,6 +38,7 @@ export class TcpListener {
     private readonly handler: TcpQueryHandler,
     private readonly events: TcpListenerEvents,
     private readonly options: TcpListenerOptions = {},
+    private readonly fast: FastAnswer = () => undefined,
   ) {
     this.server = createServer((socket) => {
       this.serve(socket);
@@ -100,20 +106,13 @@ export class TcpListener {
   }
 
   private message(data: Buffer, send: (wire: Buffer) => void, socket: Socket): void {
-    const verdict = checkQuery(data);
-    if (verdict !== 'parse') {
-      this.events.onMalformed(verdict === 'drop' ? 'not a query' : 'malformed header');
-      if (verdict === 'formerr') send(formerrFor(data));
-      return;
-    }
-    let request: dns2.Packet;
-    try {
-      request = dns2.Packet.parse(data);
-    } catch (err) {
-      this.events.onMalformed(err instanceof Error ? err.message : String(err));
-      send(formerrFor(data));
-      return;
-    }
-    this.handler(request, send, socket);
+    const taken = intake(data, this.fast, this.onMalformed);
+    if (taken === undefined) return;
+    if (Buffer.isBuffer(taken)) send(taken);
+    else this.handler(taken, send, socket, data);
   }
+
+  private readonly onMalformed = (reason: string): void => {
+    this.events.onMalformed(reason);
+  };
 }

@@ -53,6 +53,8 @@ export class ConsulView {
   private nodes: ReadonlyMap<string, string> = new Map();
   private lock: LockState = { state: 'unknown' };
   private data: Omit<ViewSnapshot, 'confirmedAt'> | undefined;
+  /** The last snapshot handed out, for `data` as it is now (cleared with it). */
+  private last: ViewSnapshot | undefined;
   private version = 0;
   private stopped = false;
 
@@ -102,10 +104,17 @@ export class ConsulView {
     this.perService.clear();
   }
 
-  /** The current picture; cheap, never waits. */
+  /**
+   * The current picture; cheap, never waits. The same object is returned until the data or the
+   * confirmation time changes, so the resolver can call this for every query without allocating.
+   */
   snapshot(): ViewSnapshot {
+    const confirmedAt = this.confirmedAt();
+    const last = this.last;
+    if (last !== undefined && this.data !== undefined && last.confirmedAt === confirmedAt) return last;
     this.data ??= this.build();
-    return { ...this.data, confirmedAt: this.confirmedAt() };
+    this.last = { ...this.data, confirmedAt };
+    return this.last;
   }
 
   /** Age and failing watches. */
@@ -196,6 +205,7 @@ export class ConsulView {
 
   private changed(): void {
     this.data = undefined;
+    this.last = undefined;
     this.version++;
     this.options.onChange?.();
   }
