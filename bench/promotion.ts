@@ -22,6 +22,17 @@ import { consulBinary } from '../test/helpers/consul.js';
 const count = Number(process.argv[2] ?? '100000');
 const ttl = process.argv[3] ?? '768h';
 const relay = (line: string): void => void process.stderr.write(`${line}\n`);
+/** "leases due soon loaded" log lines per node: the background load's size and duration. */
+const loads = new Map<string, { leases: number; ms: number }[]>();
+function watchLoads(name: string) {
+  return (line: string): void => {
+    relay(line);
+    const json = line.slice(line.indexOf('{'));
+    if (!json.includes('leases due soon loaded')) return;
+    const { leases, ms } = JSON.parse(json) as { leases: number; ms: number };
+    loads.set(name, [...(loads.get(name) ?? []), { leases, ms }]);
+  };
+}
 
 async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -52,10 +63,10 @@ try {
     const proc = await startTresorServer({
       name,
       invocation: { command: process.execPath, args: ['--import', 'tsx', 'src/main.ts'] },
-      args: [`-config=${config}`, '-log-level=warn'],
+      args: [`-config=${config}`, '-log-level=info'],
       readyUrl: `${addr}/v1/sys/health`,
       env: process.env,
-      relay,
+      relay: watchLoads(name),
     });
     nodes.push({ name, addr, proc });
   }
@@ -84,6 +95,7 @@ try {
   const createSeconds = (Date.now() - started) / 1000;
   const rssAfter = await rssMiB(active.proc.pid);
 
+  const loadsBefore = loads.get(standby.name)?.length ?? 0;
   const stepped = Date.now();
   const down = await callNode(active.addr, 'PUT', 'sys/step-down', { token: init.rootToken });
   if (down.status !== 204) throw new Error(`step-down answered ${down.status}`);
@@ -95,6 +107,9 @@ try {
     await new Promise((res) => setTimeout(res, 5));
   }
   const toLookup = Date.now() - stepped;
+  while ((loads.get(standby.name)?.length ?? 0) === loadsBefore && Date.now() - stepped < 600_000)
+    await new Promise((r) => setTimeout(r, 50));
+  const load = loads.get(standby.name)?.at(-1);
   const rssNew = await rssMiB(standby.proc.pid);
 
   const cpu = os.cpus();
@@ -108,7 +123,10 @@ try {
   console.log(`| active node RSS before → after | ${rssBefore} → ${rssAfter} MiB |`);
   console.log(`| step-down → other node sys/health 200 | ${toActive} ms |`);
   console.log(`| step-down → first token lookup answered there | ${toLookup} ms |`);
-  console.log(`| new active node RSS after promotion | ${rssNew} MiB |`);
+  console.log(
+    `| background load of the leases due soon there | ${load === undefined ? '?' : `${load.leases} leases in ${load.ms} ms`} |`,
+  );
+  console.log(`| new active node RSS once loaded | ${rssNew} MiB |`);
 } finally {
   for (const n of nodes) await n.proc.stop('SIGTERM', 10_000);
   await agent.process.stop('SIGTERM', 10_000);

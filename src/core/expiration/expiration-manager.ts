@@ -15,7 +15,7 @@ export type Revoker = (lease: LeaseEntry) => Promise<void>;
 const LOOKAHEAD_BUCKETS = 10; // minutes of upcoming expiries kept in memory
 const TICK_MS = 1000;
 /** Index entries read at once while loading buckets. */
-const LOAD_PARALLEL = 32;
+const LOAD_PARALLEL = 64;
 
 const hashId = (leaseId: string): string => createHash('sha256').update(leaseId).digest('hex').slice(0, 32);
 
@@ -29,7 +29,8 @@ const hashId = (leaseId: string): string => createHash('sha256').update(leaseId)
  * waiting for it (with 100,000 leases due soon, loading takes seconds). That is safe because the
  * tick trusts nothing it holds in memory: before revoking, it reads the lease again and skips one
  * that was renewed or revoked meanwhile. The buckets being loaded count as loaded from the start,
- * so a lease registered or renewed during the load goes straight into memory.
+ * so a lease registered or renewed during the load goes straight into memory. The load reads only
+ * the index (a lease is due from the start of its minute); the tick reads the lease itself.
  */
 export class ExpirationManager {
   private due = new Map<string, number>(); // leaseId → expireTime, for loaded buckets only
@@ -208,6 +209,8 @@ export class ExpirationManager {
     const horizon = bucketOf(nowSeconds() + LOOKAHEAD_BUCKETS * 60);
     const from = this.loadedThrough;
     this.loadedThrough = horizon;
+    const started = Date.now();
+    let loaded = 0;
     for (const name of await this.storage.list('time/')) {
       const bucket = name.replace(/\/$/, '');
       if (bucket <= from) continue;
@@ -216,13 +219,15 @@ export class ExpirationManager {
       await forEachLimit(entries, LOAD_PARALLEL, async (h) => {
         if (generation !== this.generation) return;
         const raw = await this.storage.get(`time/${bucket}/${h}`);
-        if (raw === undefined) return;
-        const lease = await this.lookup(raw.toString('utf8'));
-        if (generation !== this.generation) return;
-        if (lease === undefined) await this.storage.delete(`time/${bucket}/${h}`);
-        else this.due.set(lease.leaseId, lease.expireTime);
+        if (raw === undefined || generation !== this.generation) return;
+        // Due from the start of its minute; the tick reads the lease for its exact time.
+        const leaseId = raw.toString('utf8');
+        if (!this.due.has(leaseId)) this.due.set(leaseId, Number(bucket) * 60);
+        loaded++;
       });
     }
+    if (from === '' && generation === this.generation)
+      this.log.info({ leases: loaded, ms: Date.now() - started }, 'leases due soon loaded');
   }
 
   private async tick(): Promise<void> {
@@ -236,7 +241,16 @@ export class ExpirationManager {
         this.due.delete(leaseId);
         try {
           const lease = await this.lookup(leaseId);
-          if (lease === undefined || (lease.expireTime !== 0 && lease.expireTime > now)) continue;
+          if (lease === undefined) {
+            // A stale index entry (its lease is gone): `expire` is in the entry's minute.
+            await this.storage.delete(`time/${bucketOf(expire)}/${hashId(leaseId)}`);
+            continue;
+          }
+          if (lease.expireTime !== 0 && lease.expireTime > now) {
+            // Loaded early (from its minute) or renewed: wait for its exact time if it is in the window.
+            if (bucketOf(lease.expireTime) <= this.loadedThrough) this.due.set(leaseId, lease.expireTime);
+            continue;
+          }
           await this.revoker(lease);
           await this.forget(lease);
           this.log.debug({ leaseId }, 'lease expired and revoked');

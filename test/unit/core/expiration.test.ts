@@ -95,9 +95,15 @@ describe('expiration manager', () => {
     const buckets = await storage.list('time/');
     assert.deepEqual(buckets.sort(), [`${bucketOf(now() + 30)}/`, `${bucketOf(now() + 86_400)}/`].sort());
     let reads = 0;
+    let leaseReads = 0;
     const counting = new Proxy(storage, {
       get(target, prop, receiver) {
-        if (prop === 'get') return (k: string) => ((reads += k.startsWith('id/') ? 1 : 0), target.get(k));
+        if (prop === 'get')
+          return (k: string) => {
+            if (k.startsWith('id/')) leaseReads++;
+            if (k.startsWith('time/')) reads++;
+            return target.get(k);
+          };
         return Reflect.get(target, prop, receiver) as unknown;
       },
     });
@@ -105,7 +111,12 @@ describe('expiration manager', () => {
     await second.start();
     await second.loaded();
     second.stop();
-    assert.equal(reads, 1, 'only the lease expiring within the look-ahead window was read');
+    assert.equal(
+      reads,
+      1,
+      'only the index entry of the lease expiring within the look-ahead window was read',
+    );
+    assert.equal(leaseReads, 0, 'loading reads the index only; the tick reads a lease when it is due');
   });
 
   it('loads in the background; a lease registered or renewed meanwhile still expires', async () => {
@@ -140,5 +151,42 @@ describe('expiration manager', () => {
     second.stop();
     assert.ok(revoked.includes('db/creds/x/during'), 'registered during the load');
     assert.equal(revoked.filter((id) => id.includes('/old')).length, 200, 'every loaded lease');
+  });
+  it('a lease loaded from its minute waits for its exact time; a stale index entry is removed', async () => {
+    const storage = new MemoryStorage();
+    const first = new ExpirationManager(storage, () => Promise.resolve(), silentLogger());
+    // Expires at the end of the current minute: loaded as due from the minute's start, which has passed.
+    if (now() % 60 > 54) await new Promise((r) => setTimeout(r, (61 - (now() % 60)) * 1000));
+    const later = Math.floor(now() / 60) * 60 + 59;
+    await first.register(lease('db/creds/x/later', { expireTime: later }));
+    const staleExpire = now() + 1;
+    await first.register(lease('db/creds/x/stale', { expireTime: staleExpire }));
+    await storage.delete('id/db/creds/x/stale'); // the record gone, its index entry left behind
+    const revoked: string[] = [];
+    const second = new ExpirationManager(
+      storage,
+      (l) => {
+        revoked.push(l.leaseId);
+        return Promise.resolve();
+      },
+      silentLogger(),
+    );
+    await second.start();
+    await second.loaded();
+    await new Promise((r) => setTimeout(r, 2_500));
+    second.stop();
+    assert.deepEqual(revoked, [], 'nothing revoked before its time');
+    assert.equal(
+      (
+        await Promise.all(
+          (await storage.list(`time/${bucketOf(staleExpire)}/`)).map((h) =>
+            storage.get(`time/${bucketOf(staleExpire)}/${h}`),
+          ),
+        )
+      ).some((v) => v?.toString() === 'db/creds/x/stale'),
+      false,
+      'the stale index entry was removed',
+    );
+    assert.ok(later > now(), 'the test ran within the lease lifetime');
   });
 });
