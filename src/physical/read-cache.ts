@@ -14,7 +14,8 @@
  *     slot is dropped.
  *   - Slots being written are never evicted and survive `purge` (marked, so they end dropped):
  *     otherwise a load could start under an in-flight write and cache what the write replaces.
- * Bounded by entries and by bytes of cached values, least recently used first out.
+ * Bounded by entries and by bytes of cached values; eviction takes the oldest value not read since
+ * eviction last passed it (a second chance: a hit only sets a flag, it does not reorder the map).
  */
 
 import type { TxnOp } from './types.js';
@@ -23,6 +24,8 @@ interface ValueSlot {
   readonly state: 'value';
   /** null: known to be absent. */
   readonly value: Buffer | null;
+  /** Read since it was last passed over for eviction (second chance, instead of reordering per hit). */
+  used: boolean;
 }
 
 interface LoadingSlot {
@@ -74,8 +77,7 @@ export class ReadCache {
   read(key: string, load: () => Promise<Buffer | undefined>): Promise<Buffer | undefined> {
     const slot = this.slots.get(key);
     if (slot?.state === 'value') {
-      this.slots.delete(key);
-      this.slots.set(key, slot);
+      slot.used = true;
       return Promise.resolve(slot.value ?? undefined);
     }
     if (slot?.state === 'loading') return slot.promise;
@@ -145,14 +147,25 @@ export class ReadCache {
     while (this.slots.size >= this.maxEntries || this.bytes + size > this.maxBytes) {
       if (!this.evictOldest()) return;
     }
-    this.slots.set(key, { state: 'value', value });
+    this.slots.set(key, { state: 'value', value, used: false });
     this.bytes += size;
   }
 
-  /** Drops the least recently used slot that is not being written; false when there is none. */
+  /**
+   * Drops the oldest slot that is neither being written nor read since eviction last passed it
+   * (those read go to the back, once); false when there is none.
+   */
   private evictOldest(): boolean {
+    let budget = 2 * this.slots.size + 1; // every slot passed over at most twice
     for (const [key, slot] of this.slots) {
+      if (budget-- < 0) break;
       if (slot.state === 'writing') continue;
+      if (slot.state === 'value' && slot.used) {
+        slot.used = false;
+        this.slots.delete(key);
+        this.slots.set(key, slot);
+        continue;
+      }
       if (slot.state === 'value') this.forget(key, slot);
       else this.slots.delete(key);
       return true;

@@ -162,6 +162,22 @@ describe('ReadCache', () => {
     assert.equal(huge, 2);
   });
 
+  it('evicts even when every value was read since it was cached (second chance runs out)', async () => {
+    const cache = new ReadCache({ maxEntries: 3 });
+    for (const k of ['a', 'b', 'c']) await cache.read(k, () => Promise.resolve(buf(k)));
+    for (const k of ['a', 'b', 'c']) await cache.read(k, () => Promise.reject(new Error('not cached')));
+    await cache.read('d', () => Promise.resolve(buf('d')));
+    assert.equal(cache.size, 3);
+    assert.equal(await str(cache.read('d', () => Promise.reject(new Error('d was not cached')))), 'd');
+    let loads = 0;
+    for (const k of ['a', 'b', 'c'])
+      await cache.read(k, () => {
+        loads++;
+        return Promise.resolve(buf(k));
+      });
+    assert.ok(loads >= 1, 'one of the older values made room');
+  });
+
   it('txnChanges keeps the last operation on each key', () => {
     const changes = txnChanges([
       { op: 'put', entry: { key: 'a', value: buf('1') } },
