@@ -10,7 +10,9 @@
  * ../shared/tools/build-openbao.sh (not in CI).
  */
 import os from 'node:os';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
+import { forEachLimit } from '../src/helper/for-each-limit.js';
+import { runAutocannon } from './autocannon.js';
 import { peerBinary, startPeer, startTresor, type RunningServer, type StorageKind } from './peers.js';
 
 const seconds = Number(process.argv[2] ?? '8');
@@ -27,24 +29,15 @@ interface Measured {
   readonly errors: number;
 }
 
-function run(opts: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(opts, (err, result) => {
-      if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(String(err)));
-      else resolve(result);
-    });
-  });
-}
-
 const randomKey = (): string => `/v1/secret/data/bench/k${Math.floor(Math.random() * KEYS)}`;
 
 /** Writes the 1,000 keys the read row reads, 16 at a time. */
 async function seed(server: RunningServer): Promise<void> {
   const headers = { 'X-Vault-Token': server.rootToken };
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < KEYS) {
-      const i = next++;
+  await forEachLimit(
+    Array.from({ length: KEYS }, (_, i) => i),
+    16,
+    async (i) => {
       const res = await fetch(`${server.addr}/v1/secret/data/bench/k${i}`, {
         method: 'POST',
         headers,
@@ -52,9 +45,8 @@ async function seed(server: RunningServer): Promise<void> {
       });
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error(`${server.label}: seeding k${i} answered ${res.status}`);
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
+    },
+  );
 }
 
 const ROWS: Record<string, { title: string; options: (s: RunningServer) => autocannon.Options }> = {
@@ -92,7 +84,7 @@ async function measure(server: RunningServer): Promise<Map<string, Measured>> {
   for (const name of rowNames) {
     const row = ROWS[name];
     if (row === undefined) throw new Error(`unknown row "${name}" (health, read, write, token)`);
-    const r = await run({ ...row.options(server), connections, duration: seconds });
+    const r = await runAutocannon({ ...row.options(server), connections, duration: seconds });
     out.set(name, {
       rps: r.requests.average,
       p50: r.latency.p50,

@@ -12,7 +12,8 @@
  */
 import { execFile } from 'node:child_process';
 import os from 'node:os';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
+import { runAutocannon } from './autocannon.js';
 import { consulBinary } from '../test/helpers/consul.js';
 import { startHaCluster } from '../test/helpers/ha-cluster.js';
 
@@ -26,15 +27,6 @@ interface Row {
   p50: number;
   p99: number;
   errors: number;
-}
-
-function run(opts: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(opts, (err, result) => {
-      if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(String(err)));
-      else resolve(result);
-    });
-  });
 }
 
 function consulVersion(): Promise<string> {
@@ -114,7 +106,7 @@ try {
     ],
   ];
   for (const [via, target, opts] of targets) {
-    const r = await run({ ...opts, connections, duration: seconds });
+    const r = await runAutocannon({ ...opts, connections, duration: seconds });
     rows.push({
       via,
       target,

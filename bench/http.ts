@@ -5,7 +5,8 @@
  * Prints a Markdown table; bench/RESULTS.md records runs with the machine and the date.
  */
 import os from 'node:os';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
+import { runAutocannon } from './autocannon.js';
 import { bootstrapCluster, mountSecretKv } from '../src/cluster/bootstrap.js';
 import { spawnManaged } from '../src/cluster/managed-process.js';
 import { freePort } from '../src/helper/ports.js';
@@ -42,15 +43,6 @@ async function setupFile(url: string): Promise<string> {
   return init.rootToken;
 }
 
-function run(opts: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(opts, (err, result) => {
-      if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(String(err)));
-      else resolve(result);
-    });
-  });
-}
-
 async function bench(storage: 'inmem' | 'file'): Promise<Row[]> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -84,7 +76,7 @@ async function bench(storage: 'inmem' | 'file'): Promise<Row[]> {
     ];
     const rows: Row[] = [];
     for (const [target, opts] of targets) {
-      const r = await run({ ...opts, connections, duration: seconds });
+      const r = await runAutocannon({ ...opts, connections, duration: seconds });
       rows.push({
         storage,
         target,

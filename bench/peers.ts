@@ -11,8 +11,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootstrapCluster, mountSecretKv, waitForRoles } from '../src/cluster/bootstrap.js';
-import { startConsulAgent } from '../src/cluster/consul-agent.js';
-import { spawnManaged, type ManagedProcess } from '../src/cluster/managed-process.js';
+import { startConsulAgent, type ConsulAgentProcess } from '../src/cluster/consul-agent.js';
+import type { ManagedProcess } from '../src/cluster/managed-process.js';
 import { startTresorServer } from '../src/cluster/tresor-node.js';
 import { LOOPBACK, freeBasePort, freePorts } from '../src/helper/ports.js';
 import { consulBinary } from '../test/helpers/consul.js';
@@ -35,7 +35,24 @@ export function peerBinary(env: NodeJS.ProcessEnv = process.env): { name: string
   return undefined;
 }
 
-const relay = (line: string): void => void process.stderr.write(`${line}\n`);
+export const relay = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** A one-server Consul that keeps its raft log on disk in `dir`, on a port none of `reserved`. */
+export async function startDurableConsul(
+  dir: string,
+  reserved: readonly number[],
+): Promise<ConsulAgentProcess> {
+  const avoid = new Set(reserved);
+  const [httpPort = 0] = await freePorts(1, false, avoid);
+  return startConsulAgent({
+    binary: await consulBinary(),
+    httpPort,
+    dataDir: join(dir, 'consul'),
+    nodeName: 'bench',
+    durable: true,
+    reserved: avoid,
+  });
+}
 
 async function initialise(label: string, addr: string): Promise<string> {
   const node = { name: label, addr };
@@ -53,19 +70,11 @@ function listener(port: number): string {
 export async function startTresor(kind: StorageKind): Promise<RunningServer> {
   const dir = await mkdtemp(join(tmpdir(), `tresor-bench-${kind}-`));
   const port = await freeBasePort([0, 1]);
-  const [consulPort = 0] = await freePorts(1, false, new Set([port, port + 1]));
   const addr = `http://${LOOPBACK}:${port}`;
   let consul: ManagedProcess | undefined;
   let storage = `storage "file" {\n  path = "${join(dir, 'data')}"\n}\n`;
   if (kind === 'consul') {
-    const agent = await startConsulAgent({
-      binary: await consulBinary(),
-      httpPort: consulPort,
-      dataDir: join(dir, 'consul'),
-      nodeName: 'bench',
-      durable: true,
-      reserved: new Set([port, port + 1]),
-    });
+    const agent = await startDurableConsul(dir, [port, port + 1]);
     consul = agent.process;
     storage = `storage "consul" {\n  address = "${agent.httpAddr}"\n  path = "tresor/"\n}\n`;
   }
@@ -118,17 +127,14 @@ export async function startPeer(bin: string, name: string, kind: StorageKind): P
     config,
     `${storage}${listener(port)}disable_mlock = true\napi_addr = "${addr}"\ncluster_addr = "https://${LOOPBACK}:${port + 1}"\nlog_level = "error"\n`,
   );
-  const child = await spawnManaged(name, bin, ['server', `-config=${config}`], { env: process.env, relay });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await (await fetch(`${addr}/v1/sys/health`)).arrayBuffer();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${name} did not listen:\n${child.recentOutput()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const child = await startTresorServer({
+    name,
+    invocation: { command: bin, args: [] },
+    args: [`-config=${config}`],
+    readyUrl: `${addr}/v1/sys/health`,
+    env: process.env,
+    relay,
+  });
   const rootToken = await initialise(name, addr);
   return {
     label: `${name} ${kind === 'file' ? 'file' : 'raft'}`,

@@ -12,16 +12,15 @@ import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootstrapCluster, waitForRoles } from '../src/cluster/bootstrap.js';
-import { startConsulAgent } from '../src/cluster/consul-agent.js';
 import { callNode, roleOf } from '../src/cluster/node-api.js';
 import { nodeConfig, startTresorServer } from '../src/cluster/tresor-node.js';
 import type { ManagedProcess } from '../src/cluster/managed-process.js';
-import { LOOPBACK, freeBasePort, freePorts } from '../src/helper/ports.js';
-import { consulBinary } from '../test/helpers/consul.js';
+import { forEachLimit } from '../src/helper/for-each-limit.js';
+import { LOOPBACK, freeBasePort } from '../src/helper/ports.js';
+import { relay, startDurableConsul } from './peers.js';
 
 const count = Number(process.argv[2] ?? '100000');
 const ttl = process.argv[3] ?? '768h';
-const relay = (line: string): void => void process.stderr.write(`${line}\n`);
 /** "leases due soon loaded" log lines per node: the background load's size and duration. */
 const loads = new Map<string, { leases: number; ms: number }[]>();
 function watchLoads(name: string) {
@@ -42,14 +41,10 @@ async function rssMiB(pid: number): Promise<number> {
 
 const dir = await mkdtemp(join(tmpdir(), 'tresor-bench-promotion-'));
 const bases = [await freeBasePort([0, 1]), await freeBasePort([0, 1])];
-const [consulPort = 0] = await freePorts(1, false, new Set(bases.flatMap((b) => [b, b + 1])));
-const agent = await startConsulAgent({
-  binary: await consulBinary(),
-  httpPort: consulPort,
-  dataDir: join(dir, 'consul'),
-  nodeName: 'bench',
-  durable: true,
-});
+const agent = await startDurableConsul(
+  dir,
+  bases.flatMap((b) => [b, b + 1]),
+);
 const nodes: { name: string; addr: string; proc: ManagedProcess }[] = [];
 try {
   for (const [i, port] of bases.entries()) {
@@ -78,20 +73,16 @@ try {
   const rssBefore = await rssMiB(active.proc.pid);
 
   const started = Date.now();
-  let next = 0;
   let sample = '';
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      next++;
-      const r = await callNode(active.addr, 'POST', 'auth/token/create', {
-        token: init.rootToken,
-        body: { policies: ['default'], ttl },
-      });
-      if (r.status !== 200) throw new Error(`token create answered ${r.status}`);
-      sample = (r.body.auth as { client_token: string }).client_token;
-    }
-  };
-  await Promise.all(Array.from({ length: 32 }, worker));
+  const indices = Array.from({ length: count }, (_, i) => i);
+  await forEachLimit(indices, 32, async () => {
+    const r = await callNode(active.addr, 'POST', 'auth/token/create', {
+      token: init.rootToken,
+      body: { policies: ['default'], ttl },
+    });
+    if (r.status !== 200) throw new Error(`token create answered ${r.status}`);
+    sample = (r.body.auth as { client_token: string }).client_token;
+  });
   const createSeconds = (Date.now() - started) / 1000;
   const rssAfter = await rssMiB(active.proc.pid);
 

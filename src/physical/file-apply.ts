@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { forEachLimit } from '../helper/for-each-limit.js';
 import type { LogOp } from './file-log.js';
 import { locateForWrite, TEMP_NAME } from './file-layout.js';
 import type { Location } from './file-layout.js';
@@ -22,16 +23,11 @@ export class Touched {
 
   /** fsyncs every file and folder changed (a path gone since is skipped: a later log covers it). */
   async sync(concurrency: number): Promise<void> {
-    const paths = [...this.files, ...this.dirs];
-    let next = 0;
-    const worker = async () => {
-      for (let path = paths[next++]; path !== undefined; path = paths[next++]) {
-        await syncPath(path).catch((err: unknown) => {
-          if (!isMissing(err)) throw err;
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker));
+    await forEachLimit([...this.files, ...this.dirs], concurrency, (path) =>
+      syncPath(path).catch((err: unknown) => {
+        if (!isMissing(err)) throw err;
+      }),
+    );
   }
 }
 

@@ -99,10 +99,8 @@ export class ExpirationManager {
     const ops: StorageOp[] = [
       { op: 'put', key: `id/${lease.leaseId}`, value: Buffer.from(JSON.stringify(lease), 'utf8') },
     ];
-    if (lease.tokenSalted !== '' && lease.kind === 'secret') {
-      const key = `token/${lease.tokenSalted}/${hashId(lease.leaseId)}`;
-      ops.push({ op: 'put', key, value: Buffer.from(lease.leaseId, 'utf8') });
-    }
+    if (lease.tokenSalted !== '' && lease.kind === 'secret')
+      ops.push({ op: 'put', key: this.tokenLinkKey(lease), value: Buffer.from(lease.leaseId, 'utf8') });
     if (lease.expireTime !== 0)
       ops.push({ op: 'put', key: this.expiryKey(lease), value: Buffer.from(lease.leaseId, 'utf8') });
     await applyOps(this.storage, ops);
@@ -131,7 +129,7 @@ export class ExpirationManager {
     const ops: StorageOp[] = [];
     if (lease.expireTime !== 0) ops.push({ op: 'delete', key: this.expiryKey(lease) });
     ops.push({ op: 'put', key: `id/${leaseId}`, value: Buffer.from(JSON.stringify(next), 'utf8') });
-    if (expire !== 0) ops.push({ op: 'put', key: this.expiryKey(next), value: Buffer.from(leaseId, 'utf8') });
+    ops.push({ op: 'put', key: this.expiryKey(next), value: Buffer.from(leaseId, 'utf8') });
     this.due.delete(leaseId);
     await applyOps(this.storage, ops);
     if (bucketOf(expire) <= this.loadedThrough) this.due.set(leaseId, expire);
@@ -178,7 +176,7 @@ export class ExpirationManager {
   async forget(lease: LeaseEntry): Promise<void> {
     await this.unindexExpiry(lease);
     if (lease.tokenSalted !== '' && lease.kind === 'secret') {
-      await this.storage.delete(`token/${lease.tokenSalted}/${hashId(lease.leaseId)}`);
+      await this.storage.delete(this.tokenLinkKey(lease));
     }
     await this.storage.delete(`id/${lease.leaseId}`);
     this.due.delete(lease.leaseId);
@@ -194,8 +192,13 @@ export class ExpirationManager {
   }
 
   /** The lease's entry in the expiry index (bucket of its expiry time). */
-  private expiryKey(lease: LeaseEntry): string {
+  private expiryKey(lease: Pick<LeaseEntry, 'leaseId' | 'expireTime'>): string {
     return `time/${bucketOf(lease.expireTime)}/${hashId(lease.leaseId)}`;
+  }
+
+  /** The link from the token that created a secret lease to the lease (tree revocation). */
+  private tokenLinkKey(lease: LeaseEntry): string {
+    return `token/${lease.tokenSalted}/${hashId(lease.leaseId)}`;
   }
 
   private async unindexExpiry(lease: LeaseEntry): Promise<void> {
@@ -243,7 +246,7 @@ export class ExpirationManager {
           const lease = await this.lookup(leaseId);
           if (lease === undefined) {
             // A stale index entry (its lease is gone): `expire` is in the entry's minute.
-            await this.storage.delete(`time/${bucketOf(expire)}/${hashId(leaseId)}`);
+            await this.storage.delete(this.expiryKey({ leaseId, expireTime: expire }));
             continue;
           }
           if (lease.expireTime !== 0 && lease.expireTime > now) {

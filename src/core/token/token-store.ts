@@ -110,17 +110,12 @@ export class TokenStore {
     };
     const salted = this.saltedId(id);
     // One storage write: the entry, its accessor and the parent's link to it.
-    const ops: StorageOp[] = [
-      { op: 'put', key: `id/${salted}`, value: Buffer.from(JSON.stringify(entry), 'utf8') },
+    const links: StorageOp[] = [
       { op: 'put', key: `accessor/${this.salt.hash(entry.accessor)}`, value: Buffer.from(salted, 'utf8') },
     ];
     if (entry.parent !== '')
-      ops.push({ op: 'put', key: `parent/${entry.parent}/${salted}`, value: Buffer.alloc(0) });
-    this.cache.delete(salted);
-    this.noteWrite(salted);
-    await applyOps(this.storage, ops);
-    this.noteWrite(salted);
-    this.remember(salted, Object.freeze({ ...entry }));
+      links.push({ op: 'put', key: `parent/${entry.parent}/${salted}`, value: Buffer.alloc(0) });
+    await this.writeEntry(salted, entry, links);
     return { id, entry };
   }
 
@@ -176,10 +171,18 @@ export class TokenStore {
     return out.sort();
   }
 
-  async update(salted: string, entry: TokenEntry): Promise<void> {
+  update(salted: string, entry: TokenEntry): Promise<void> {
+    return this.writeEntry(salted, entry, []);
+  }
+
+  /** Writes an entry (with `also`, in the same storage write) and keeps the cache exact around it. */
+  private async writeEntry(salted: string, entry: TokenEntry, also: readonly StorageOp[]): Promise<void> {
     this.cache.delete(salted);
     this.noteWrite(salted);
-    await this.storage.put(`id/${salted}`, Buffer.from(JSON.stringify(entry), 'utf8'));
+    await applyOps(this.storage, [
+      { op: 'put', key: `id/${salted}`, value: Buffer.from(JSON.stringify(entry), 'utf8') },
+      ...also,
+    ]);
     this.noteWrite(salted);
     this.remember(salted, Object.freeze({ ...entry }));
   }

@@ -138,11 +138,20 @@ export async function readKeyMetadata(storage: Storage, key: string): Promise<Ke
   return JSON.parse(text) as KeyMetadata;
 }
 
-export async function writeKeyMetadata(storage: Storage, meta: KeyMetadata): Promise<void> {
+export function writeKeyMetadata(storage: Storage, meta: KeyMetadata): Promise<void> {
+  return storeMetadata(storage, meta, (value) => storage.put(metadataKey(meta.key), value));
+}
+
+/** Writes `meta` through `write` (given its stored bytes), keeping the metadata cache exact around it. */
+async function storeMetadata(
+  storage: Storage,
+  meta: KeyMetadata,
+  write: (value: Buffer) => Promise<void>,
+): Promise<void> {
   const cache = cacheOf(storage);
   const text = JSON.stringify(meta);
   cache.delete(meta.key);
-  await storage.put(metadataKey(meta.key), Buffer.from(text, 'utf8'));
+  await write(Buffer.from(text, 'utf8'));
   cache.set(meta.key, text);
 }
 
@@ -180,16 +189,15 @@ export async function writeVersion(
     await writeKeyMetadata(storage, meta);
     return pruned > 0 ? pruneVersions(storage, meta.key, prune.from, prune.to) : undefined;
   }
-  const text = JSON.stringify(meta);
-  const ops: StorageOp[] = [
-    { op: 'put', key: versionKey(meta.key, version), value },
-    { op: 'put', key: metadataKey(meta.key), value: Buffer.from(text, 'utf8') },
-  ];
-  for (let v = prune.from; v <= prune.to; v++) ops.push({ op: 'delete', key: versionKey(meta.key, v) });
-  const cache = cacheOf(storage);
-  cache.delete(meta.key);
-  await storage.transaction(ops);
-  cache.set(meta.key, text);
+  const transaction = storage.transaction.bind(storage);
+  await storeMetadata(storage, meta, (metadata) => {
+    const ops: StorageOp[] = [
+      { op: 'put', key: versionKey(meta.key, version), value },
+      { op: 'put', key: metadataKey(meta.key), value: metadata },
+    ];
+    for (let v = prune.from; v <= prune.to; v++) ops.push({ op: 'delete', key: versionKey(meta.key, v) });
+    return transaction(ops);
+  });
   return undefined;
 }
 
