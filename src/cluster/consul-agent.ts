@@ -1,8 +1,9 @@
 /**
- * A Consul dev agent for a local cluster (`tresor dev-cluster`, the tests, bench): the binary from
- * consul/ensure-consul.sh (CONSUL_BIN, PATH, or the cached build), run as `consul agent -dev` on
- * loopback with its own data folder, HTTP on the chosen port, DNS on the chosen port or off, the
- * other ports free ones; started once it has elected itself leader, restartable on the same ports.
+ * A Consul agent for a local cluster (`tresor dev-cluster`, the tests, bench): the binary from
+ * consul/ensure-consul.sh (CONSUL_BIN, PATH, or the cached build), run as `consul agent -dev` (or a
+ * durable one-server cluster, or a client agent joined to a server) on loopback with its own data
+ * folder, HTTP on the chosen port, DNS on the chosen port or off, the other ports free ones;
+ * started once it sees a leader, restartable on the same ports.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -81,6 +82,11 @@ export interface ConsulAgentOptions {
    * of `-dev` (state in memory). For measurements on durable storage.
    */
   readonly durable?: boolean;
+  /**
+   * A client agent (no server, no WAN, no gRPC) that joins the server whose serf LAN address this
+   * is (`127.0.0.1:PORT`, `-retry-join`); it is started once it sees that server as leader.
+   */
+  readonly joinSerfLan?: string;
 }
 
 /** A running Consul dev agent. */
@@ -89,31 +95,52 @@ export interface ConsulAgentProcess {
   readonly process: ManagedProcess;
   /** `127.0.0.1:PORT` of the HTTP API. */
   readonly httpAddr: string;
+  /** `127.0.0.1:PORT` of its serf LAN gossip (what client agents join). */
+  readonly serfLanAddr: string;
+  readonly nodeName: string;
   /** Kills the agent and starts a fresh one (empty state) on the same ports. */
   restart(): Promise<void>;
 }
 
-/** Starts `consul agent -dev` and resolves once it has elected itself leader. */
+/** The flags that make the agent a dev server, a durable server or a client of `joinSerfLan`. */
+function modeArgs(options: ConsulAgentOptions, grpc: number, serfWan: number, server: number): string[] {
+  if (options.joinSerfLan !== undefined)
+    return [
+      `-retry-join=${options.joinSerfLan}`,
+      '-retry-interval=1s',
+      // agents on one host: a random node id each, never one derived from the host
+      '-disable-host-node-id=true',
+      '-grpc-port=-1',
+      '-serf-wan-port=-1',
+    ];
+  return [
+    ...(options.durable === true ? ['-server', '-bootstrap-expect=1'] : ['-dev']),
+    `-grpc-port=${grpc}`,
+    `-serf-wan-port=${serfWan}`,
+    `-server-port=${server}`,
+  ];
+}
+
+/**
+ * Starts `consul agent -dev` (or a durable server, or a client agent) and resolves once it sees a
+ * leader.
+ */
 export async function startConsulAgent(options: ConsulAgentOptions): Promise<ConsulAgentProcess> {
   const dnsPort = options.dnsPort ?? -1;
   const avoid = new Set([...(options.reserved ?? []), options.httpPort, dnsPort]);
-  const [grpc, serfLan, serfWan, server] = await freePorts(4, true, avoid);
-  const mode = options.durable === true ? ['-server', '-bootstrap-expect=1'] : ['-dev'];
+  const [grpc = 0, serfLan = 0, serfWan = 0, server = 0] = await freePorts(4, true, avoid);
   const args = [
     'agent',
-    ...mode,
+    ...modeArgs(options, grpc, serfWan, server),
     `-bind=${LOOPBACK}`,
     `-client=${LOOPBACK}`,
     `-node=${options.nodeName}`,
     `-data-dir=${options.dataDir}`,
     `-http-port=${options.httpPort}`,
     `-dns-port=${dnsPort}`,
-    `-grpc-port=${grpc ?? 0}`,
     '-grpc-tls-port=-1',
     '-https-port=-1',
-    `-serf-lan-port=${serfLan ?? 0}`,
-    `-serf-wan-port=${serfWan ?? 0}`,
-    `-server-port=${server ?? 0}`,
+    `-serf-lan-port=${serfLan}`,
     '-log-level=warn',
   ];
   const httpAddr = `${LOOPBACK}:${options.httpPort}`;
@@ -124,6 +151,8 @@ export async function startConsulAgent(options: ConsulAgentOptions): Promise<Con
       return current;
     },
     httpAddr,
+    serfLanAddr: `${LOOPBACK}:${serfLan}`,
+    nodeName: options.nodeName,
     async restart() {
       await current.stop('SIGKILL', 0);
       current = await launch();
@@ -152,13 +181,14 @@ async function launchAgent(
     if ((await leaderOf(httpAddr)) !== '') return child;
     if (Date.now() > deadline) {
       await child.stop('SIGKILL', 0);
-      throw new Error(`consul agent on ${httpAddr} elected no leader within 60 s:\n${child.recentOutput()}`);
+      throw new Error(`consul agent on ${httpAddr} saw no leader within 60 s:\n${child.recentOutput()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-async function leaderOf(httpAddr: string): Promise<string> {
+/** The leader an agent sees (`/v1/status/leader`); "" when none or when it does not answer. */
+export async function leaderOf(httpAddr: string): Promise<string> {
   try {
     const res = await fetch(`http://${httpAddr}/v1/status/leader`, { signal: AbortSignal.timeout(2000) });
     if (!res.ok) return '';

@@ -8,6 +8,8 @@ import {
   runEnsureConsul,
   startConsulAgent,
 } from '../../src/cluster/consul-agent.js';
+import type { ConsulAgentProcess } from '../../src/cluster/consul-agent.js';
+import { startConsulCluster } from '../../src/cluster/consul-cluster.js';
 import { freePorts } from '../../src/helper/ports.js';
 
 /** A real `consul agent -dev` started for a test, on free loopback ports. */
@@ -70,5 +72,55 @@ export async function startConsul(): Promise<ConsulAgent> {
       await agent.process.stop('SIGKILL', 0);
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A Consul server and client agents (src/cluster/consul-cluster.ts) started for a test. */
+export interface ConsulTopology {
+  /** The server, as startConsul() returns an agent (restart() is not available: clients would not rejoin). */
+  readonly server: ConsulAgent;
+  /** The client agents, in order; `process.pid` to freeze one. */
+  readonly clients: readonly ConsulAgentProcess[];
+  /** Waits until every client sees a leader and is alive in the server's catalog. */
+  ready(timeoutMs?: number): Promise<void>;
+  /** Kills every agent and removes the data folders. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one Consul dev server (its DNS interface on) and `clients` client agents joined to it, on
+ * free loopback ports; resolves once every client is joined and alive.
+ */
+export async function startConsulTopology(clients: number): Promise<ConsulTopology> {
+  const bin = await consulBinary();
+  const [dns = 0] = await freePorts(1, true);
+  const dataDir = mkdtempSync(join(tmpdir(), 'tresor-consul-'));
+  const namePrefix = `tresor-test-${randomBytes(4).toString('hex')}`;
+  const cluster = await startConsulCluster({
+    binary: bin,
+    clients,
+    dataDir,
+    namePrefix,
+    serverDnsPort: dns,
+    reserved: new Set([dns]),
+  });
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await cluster.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return {
+    server: {
+      httpAddr: cluster.server.httpAddr,
+      dnsPort: dns,
+      nodeName: cluster.server.nodeName,
+      restart: () => Promise.reject(new Error('restarting the server of a topology is not supported')),
+      stop,
+    },
+    clients: cluster.clients,
+    ready: (timeoutMs) => cluster.ready(timeoutMs),
+    stop,
   };
 }

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { bootstrapCluster, unsealNode } from '../../src/cluster/bootstrap.js';
 import { nodeConfig } from '../../src/cluster/tresor-node.js';
 import { freePort } from '../../src/helper/ports.js';
-import { startConsul } from './consul.js';
-import type { ConsulAgent } from './consul.js';
+import type { ConsulAgentProcess } from '../../src/cluster/consul-agent.js';
+import { startConsul, startConsulTopology } from './consul.js';
+import type { ConsulAgent, ConsulTopology } from './consul.js';
 import { startServerProcess } from './server-process.js';
 import type { ServerProcess } from './server-process.js';
 import { type ApiResponse, vaultApi } from './vault-api.js';
@@ -15,13 +16,18 @@ export interface HaNode {
   readonly name: string;
   readonly addr: string;
   readonly config: string;
+  /** The node's own Consul client agent (with `agentPerNode`; freeze it with `process.pid`). */
+  readonly consulAgent: ConsulAgentProcess | undefined;
   process: ServerProcess | undefined;
   /** (Re)starts the process and unseals it with the cluster's key. */
   start(): Promise<void>;
 }
 
 export interface HaCluster {
+  /** The Consul agent the nodes use; with `agentPerNode` the server (its stop() stops every agent). */
   readonly consul: ConsulAgent;
+  /** With `agentPerNode`: the server and the client agents, one per node. */
+  readonly topology: ConsulTopology | undefined;
   readonly nodes: HaNode[];
   readonly rootToken: string;
   readonly unsealKey: string;
@@ -48,17 +54,29 @@ function call(
   return vaultApi(addr, method, path, body, { ...(token === undefined ? {} : { token }), timeoutMs: 10_000 });
 }
 
+/** Options of startHaCluster. */
+export interface HaClusterOptions {
+  /** Nodes on 127.0.0.2, 127.0.0.3, … instead of all on 127.0.0.1. */
+  readonly distinctIps?: boolean;
+  /**
+   * One Consul server and one client agent per node (src/cluster/consul-cluster.ts), each node's
+   * storage "consul" pointing at its own agent, instead of every node on one dev agent.
+   */
+  readonly agentPerNode?: boolean;
+}
+
 /**
- * A real Consul dev agent and `count` tresor server processes on it (src/cluster/), started one
- * after the other, initialised (1 key share) and unsealed in order. `extraStorage` adds lines to
- * each node's storage "consul" block.
+ * A real Consul dev agent (or a server with one client agent per node) and `count` tresor server
+ * processes on it (src/cluster/), started one after the other, initialised (1 key share) and
+ * unsealed in order. `extraStorage` adds lines to each node's storage "consul" block.
  */
 export async function startHaCluster(
   count: number,
   extraStorage = '',
-  opts: { distinctIps?: boolean } = {},
+  opts: HaClusterOptions = {},
 ): Promise<HaCluster> {
-  const consul = await startConsul();
+  const topology = opts.agentPerNode === true ? await startConsulTopology(count) : undefined;
+  const consul = topology?.server ?? (await startConsul());
   const dir = await mkdtemp(join(tmpdir(), 'tresor-ha-'));
   const nodes: HaNode[] = [];
   let unsealKey = '';
@@ -69,17 +87,23 @@ export async function startHaCluster(
     const addr = `http://${ip}:${port}`;
     const name = `node${i}`;
     const config = join(dir, `${name}.hcl`);
+    const consulAgent = topology?.clients[i];
     await writeFile(
       config,
       nodeConfig(
         { name, ip, port, addr },
-        { consulHttpAddr: consul.httpAddr, storagePath: 'tresor/', storageExtra: extraStorage },
+        {
+          consulHttpAddr: consulAgent?.httpAddr ?? consul.httpAddr,
+          storagePath: 'tresor/',
+          storageExtra: extraStorage,
+        },
       ),
     );
     const node: HaNode = {
       name,
       addr,
       config,
+      consulAgent,
       process: undefined,
       async start() {
         node.process = await startServerProcess([`-config=${config}`], `${addr}/v1/sys/health`);
@@ -95,6 +119,7 @@ export async function startHaCluster(
 
   const cluster: HaCluster = {
     consul,
+    topology,
     nodes,
     rootToken,
     get unsealKey() {
