@@ -4,7 +4,7 @@
  * the nodes. They run through the client's own request path (connection, token, TLS, timeouts,
  * cancellation, error mapping), so Consul is still reached through the one adapter.
  */
-import type { CallOptions } from './client-types.js';
+import type { CallOptions, CatalogServiceDefinition } from './client-types.js';
 import type { ConsulClient } from './client.js';
 import { indexOf } from './decode.js';
 
@@ -24,6 +24,28 @@ export interface ServiceHealthEntry {
   readonly tags: readonly string[];
   /** Every check of the instance: node checks (serfHealth, ...) and service checks. */
   readonly checks: readonly { readonly checkId: string; readonly status: CheckStatus }[];
+}
+
+/**
+ * One instance of a service in full, as needed to write it back to the catalog: the node it lives
+ * on, every field of the service registration, and its service-level checks with their output.
+ */
+export interface ServiceInstance {
+  readonly node: string;
+  readonly nodeAddress: string;
+  readonly service: CatalogServiceDefinition;
+  /** Checks of this instance only (node checks such as serfHealth are left out). */
+  readonly checks: readonly InstanceCheck[];
+}
+
+/** A service-level check of an instance as the catalog holds it. */
+export interface InstanceCheck {
+  readonly checkId: string;
+  readonly name: string;
+  readonly serviceId: string;
+  readonly status: CheckStatus;
+  readonly output: string;
+  readonly notes: string;
 }
 
 /** One node of the catalog. */
@@ -67,6 +89,23 @@ export class ConsulCatalog {
     return { value: entries, index: indexOf(res) };
   }
 
+  /** The instances of `service` registered under `serviceId`, on whichever nodes (normally one). */
+  async serviceInstances(
+    service: string,
+    serviceId: string,
+    call: CallOptions = {},
+  ): Promise<Indexed<ServiceInstance[]>> {
+    const [res, body] = await this.client.rawRead('health.service', call, (raw, o) =>
+      raw.health.service({ ...o, service }),
+    );
+    const instances: ServiceInstance[] = [];
+    for (const item of Array.isArray(body) ? (body as unknown[]) : []) {
+      const instance = toInstance(item);
+      if (instance?.service.id === serviceId) instances.push(instance);
+    }
+    return { value: instances, index: indexOf(res) };
+  }
+
   /** The nodes of the catalog with their addresses. */
   async nodes(call: CallOptions = {}): Promise<Indexed<CatalogNode[]>> {
     const [res, body] = await this.client.rawRead('catalog.node.list', call, (raw, o) =>
@@ -96,6 +135,41 @@ function toHealthEntry(item: unknown): ServiceHealthEntry | undefined {
     address: str(item.Service.Address),
     port: typeof item.Service.Port === 'number' ? item.Service.Port : 0,
     tags: strings(item.Service.Tags),
+    checks,
+  };
+}
+
+function toInstance(item: unknown): ServiceInstance | undefined {
+  if (!isRecord(item) || !isRecord(item.Node) || !isRecord(item.Service)) return undefined;
+  const s = item.Service;
+  const id = str(s.ID);
+  const checks = (Array.isArray(item.Checks) ? (item.Checks as unknown[]) : [])
+    .filter(isRecord)
+    .filter((c) => id !== '' && str(c.ServiceID) === id)
+    .map((c) => ({
+      checkId: str(c.CheckID),
+      name: str(c.Name),
+      serviceId: id,
+      status: checkStatus(c.Status),
+      output: str(c.Output),
+      notes: str(c.Notes),
+    }));
+  return {
+    node: str(item.Node.Node),
+    nodeAddress: str(item.Node.Address),
+    service: {
+      id,
+      name: str(s.Service),
+      tags: strings(s.Tags),
+      address: str(s.Address),
+      port: typeof s.Port === 'number' ? s.Port : 0,
+      meta: isRecord(s.Meta)
+        ? Object.fromEntries(
+            Object.entries(s.Meta).filter((e): e is [string, string] => typeof e[1] === 'string'),
+          )
+        : {},
+      enableTagOverride: s.EnableTagOverride === true,
+    },
     checks,
   };
 }

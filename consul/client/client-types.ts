@@ -126,3 +126,41 @@ export class ConsulRequestError extends StorageError {
 export function encodeValue(value: Buffer): string {
   return value.toString('base64');
 }
+
+/** A service instance as re-posted to the catalog: replaces the catalog's copy of that instance. */
+export interface CatalogServiceDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly tags: readonly string[];
+  /** "" lets consumers use the node's address. */
+  readonly address: string;
+  readonly port: number;
+  readonly meta: Readonly<Record<string, string>>;
+  readonly enableTagOverride: boolean;
+}
+
+/** A service-level health check as written to the catalog, with the status and output consumers see. */
+export interface CatalogCheckDefinition {
+  readonly id: string;
+  readonly name: string;
+  /** The instance the check belongs to (node-level checks are never written: they need node:write). */
+  readonly serviceId: string;
+  readonly status: CheckStatus;
+  readonly output: string;
+  readonly notes?: string;
+}
+
+/**
+ * A catalog write for services and checks of a node that is already in the catalog (PUT
+ * /v1/catalog/register with SkipNodeUpdate). Consul then needs service:write on the services only,
+ * not node:write (vetRegisterWithACL). The node's own agent keeps its local copy and writes it back
+ * on its next sync of a changed entry or its periodic anti-entropy run.
+ */
+export interface CatalogServiceUpdate {
+  /** The Consul node name the instance lives on. */
+  readonly node: string;
+  /** The node's address (ignored by Consul for an existing node; it would be used only to create one). */
+  readonly nodeAddress: string;
+  readonly service?: CatalogServiceDefinition;
+  readonly checks: readonly CatalogCheckDefinition[];
+}

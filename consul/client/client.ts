@@ -10,6 +10,7 @@ import {
   type AgentService,
   type AgentServiceDefinition,
   type CallOptions,
+  type CatalogServiceUpdate,
   type CheckStatus,
   type ConsulClientOptions,
   type ConsulTxnOp,
@@ -28,7 +29,14 @@ import {
   txnErrors,
 } from './decode.js';
 import { Semaphore } from './semaphore.js';
-import type { RawConsul, RawCallOptions, RawResult, RawTxnOp, RawSessionBody } from './raw-consul.js';
+import type {
+  RawCatalogRegistration,
+  RawConsul,
+  RawCallOptions,
+  RawResult,
+  RawTxnOp,
+  RawSessionBody,
+} from './raw-consul.js';
 
 export * from './client-types.js';
 
@@ -253,6 +261,57 @@ export class ConsulClient {
       if (err instanceof ConsulRequestError && err.consulStatus === 404) return false;
       throw err;
     }
+  }
+
+  /**
+   * Writes services and checks of a node that is already in the catalog, without touching the node
+   * record (SkipNodeUpdate): Consul asks for service:write on the services, not node:write. If the
+   * node is not in the catalog Consul would create it, which needs node:write (tresor's policy has
+   * none, so that is refused with 403).
+   */
+  async catalogRegister(update: CatalogServiceUpdate, call: CallOptions = {}): Promise<void> {
+    const s = update.service;
+    const body: RawCatalogRegistration = {
+      Node: update.node,
+      Address: update.nodeAddress,
+      SkipNodeUpdate: true,
+      ...(s === undefined
+        ? {}
+        : {
+            Service: {
+              ID: s.id,
+              Service: s.name,
+              Tags: [...s.tags],
+              Address: s.address,
+              Port: s.port,
+              Meta: { ...s.meta },
+              EnableTagOverride: s.enableTagOverride,
+            },
+          }),
+      Checks: update.checks.map((c) => ({
+        Node: update.node,
+        CheckID: c.id,
+        Name: c.name,
+        ServiceID: c.serviceId,
+        Status: c.status,
+        Output: c.output,
+        ...(c.notes === undefined ? {} : { Notes: c.notes }),
+      })),
+    };
+    // The client's catalog.register drops a check's Output and EnableTagOverride, so use its request layer.
+    const headers: Record<string, string> = this.token === undefined ? {} : { 'x-consul-token': this.token };
+    await this.call('catalog.register', call, async (o) => {
+      const res = await this.raw._put({
+        name: 'catalog.register',
+        path: '/catalog/register',
+        type: 'json',
+        body,
+        headers,
+        ctx: o.ctx,
+        timeout: o.timeout,
+      });
+      return [res];
+    });
   }
 
   /** The Raft leader's address, or "" when the cluster has none. */

@@ -70,6 +70,31 @@ export interface RawAgentService {
   readonly Meta?: Record<string, string> | null;
 }
 
+/** The body of PUT /v1/catalog/register (only the fields tresor writes). */
+export interface RawCatalogRegistration {
+  readonly Node: string;
+  readonly Address: string;
+  readonly SkipNodeUpdate: true;
+  readonly Service?: {
+    readonly ID: string;
+    readonly Service: string;
+    readonly Tags: string[];
+    readonly Address: string;
+    readonly Port: number;
+    readonly Meta: Record<string, string>;
+    readonly EnableTagOverride: boolean;
+  };
+  readonly Checks: {
+    readonly Node: string;
+    readonly CheckID: string;
+    readonly Name: string;
+    readonly ServiceID: string;
+    readonly Status: string;
+    readonly Output: string;
+    readonly Notes?: string;
+  }[];
+}
+
 /** papi's low-level request description. */
 export interface RawRequest {
   readonly name: string;

@@ -12,13 +12,18 @@ key_prefix "tresor/" {
 }
 
 # Lock sessions: create, renew and destroy. Sessions are created on the node of the agent tresor
-# talks to; "" allows any node name, so the policy works whichever agent that is.
+# talks to; "" allows any node name, so the policy works whichever agent that is. It also lets a
+# surviving node destroy the lock session a dead node left on another Consul node.
 session_prefix "" {
   policy = "write"
 }
 
 # Service registration: the `vault` service (configurable with `service`; tags active/standby)
 # and its sealed-status TTL check. service_prefix also covers names that start with "vault".
+# The same rule lets a surviving node mark a dead peer's instance critical and drop its `active`
+# tag through the catalog (consul/registration/peer-down.ts): with SkipNodeUpdate on a node that
+# is already in the catalog, Consul asks for service:write only. Changing or creating a node
+# record would need node:write, which this policy does not grant.
 service_prefix "vault" {
   policy = "write"
 }

@@ -5,6 +5,8 @@ import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../../../src/helper/ports.js';
+import { ConsulClient } from '../../../consul/client/client.js';
+import { markPeerDown } from '../../../consul/registration/peer-down.js';
 import { CONSUL_START_TIMEOUT, consulBinary } from '../../helpers/consul.js';
 import { REPO, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 
@@ -159,6 +161,117 @@ describe(
       assert.equal((await consulApi('GET', 'kv/tresor/core/keyring', secret)).status, 403);
       assert.equal((await consulApi('PUT', 'kv/tresor/core/lock', secret, 'x')).status, 403);
       assert.equal((await consulApi('PUT', 'session/create', secret, '{}')).status, 403);
+    });
+    it("lets the tresor token end another node's session and mark its vault instance down, not change the node", async () => {
+      const secret = await token('tresor');
+      const management = (await readFile(join(dir, 'acl', 'management.token'), 'utf8')).trim();
+      // A node with no agent here, registered through the catalog as a passing active tresor node.
+      const id = 'vault:10.9.9.9:8200';
+      const service = {
+        ID: id,
+        Service: 'vault',
+        Tags: ['active', 'initialized'],
+        Address: '10.9.9.9',
+        Port: 8200,
+        Meta: { 'external-source': 'vault' },
+      };
+      const registered = await consulApi(
+        'PUT',
+        'catalog/register',
+        management,
+        JSON.stringify({
+          Node: 'peer-node',
+          Address: '10.9.9.9',
+          Service: service,
+          Checks: [
+            {
+              CheckID: `${id}:vault-sealed-check`,
+              Name: 'Vault Sealed Status',
+              ServiceID: id,
+              Status: 'passing',
+              Output: 'Vault Unsealed',
+            },
+          ],
+        }),
+      );
+      assert.equal(registered.status, 200, registered.text);
+
+      // (a) A session of that node (a lock session a dead node left behind) can be destroyed.
+      const created = await consulApi(
+        'PUT',
+        'session/create',
+        management,
+        JSON.stringify({ Node: 'peer-node', NodeChecks: [], TTL: '60s' }),
+      );
+      assert.equal(created.status, 200, created.text);
+      const session = (JSON.parse(created.text) as { ID: string }).ID;
+      const destroyed = await consulApi('PUT', `session/destroy/${session}`, secret);
+      assert.equal(destroyed.status, 200, destroyed.text);
+      assert.deepEqual(JSON.parse((await consulApi('GET', `session/info/${session}`, management)).text), []);
+
+      // A token without service:write (the resolver's) is refused; markPeerDown says so, never throws.
+      const reader = new ConsulClient({ address: http, token: await token('dns') });
+      try {
+        const refused = await markPeerDown(reader, { service: 'vault' }, 'http://10.9.9.9:8200');
+        assert.equal(refused.outcome, 'failed');
+        assert.match(refused.error ?? '', /HTTP 403: Permission denied/);
+      } finally {
+        reader.close();
+      }
+
+      // (b) markPeerDown with the tresor token: critical, not active, through the catalog.
+      const client = new ConsulClient({ address: http, token: secret });
+      try {
+        assert.deepEqual(
+          await markPeerDown(client, { service: 'vault' }, 'http://10.9.9.9:8200', {
+            detectedBy: 'http://127.0.0.1:8200',
+          }),
+          { outcome: 'marked', serviceId: id, markedOn: ['peer-node'] },
+        );
+      } finally {
+        client.close();
+      }
+      interface Entry {
+        Node: { Address: string };
+        Service: { ID: string; Tags: string[] };
+        Checks: { CheckID: string; Status: string; Output: string }[];
+      }
+      const entries = async (query: string): Promise<Entry[]> =>
+        (
+          JSON.parse((await consulApi('GET', `health/service/vault${query}`, management)).text) as Entry[]
+        ).filter((e) => e.Service.ID === id);
+      assert.deepEqual(await entries('?passing'), [], 'gone from ?passing');
+      assert.equal((await entries('?passing&tag=active')).length, 0);
+      const [peer] = await entries('');
+      assert.deepEqual(peer?.Service.Tags, ['initialized']);
+      const check = peer.Checks.find((c) => c.CheckID === `${id}:vault-sealed-check`);
+      assert.deepEqual(
+        { status: check?.Status, output: check?.Output },
+        {
+          status: 'critical',
+          output: "tresor: the node's process is gone (detected by http://127.0.0.1:8200)",
+        },
+      );
+
+      // (c) …but not a write that changes that node (node:write), nor one that creates a node.
+      const moved = await consulApi(
+        'PUT',
+        'catalog/register',
+        secret,
+        JSON.stringify({ Node: 'peer-node', Address: '10.9.9.10', Service: service }),
+      );
+      assert.equal(moved.status, 403, moved.text);
+      assert.match(moved.text, /Permission denied.*node:write/);
+      const ghost = await consulApi(
+        'PUT',
+        'catalog/register',
+        secret,
+        JSON.stringify({ Node: 'ghost-node', Address: '10.9.9.11', SkipNodeUpdate: true, Service: service }),
+      );
+      assert.equal(ghost.status, 403, ghost.text);
+      assert.match(ghost.text, /Permission denied.*node:write/);
+      assert.equal(peer.Node.Address, '10.9.9.9');
+      assert.equal((await entries(''))[0]?.Node.Address, '10.9.9.9', 'the node record is unchanged');
     });
   },
 );
