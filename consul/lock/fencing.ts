@@ -12,6 +12,8 @@ export interface Fence {
   lostReason?: Error;
   /** Reports that Consul refused the session check. */
   lost(reason: Error): void;
+  /** Until when (epoch ms) the holder can vouch for the session (LockSession.vouchedUntil). */
+  vouchedUntil(): number;
 }
 
 /** Where a lock installs and removes its fence on the backend that created it. */

@@ -124,6 +124,20 @@ export class LockSession {
       this.logger?.warn({ session: this.id, err: String(errors[0]) }, 'could not clean up the lock session');
   }
 
+  /**
+   * Until when this process can vouch for the session from its own timers: the watchdog's deadline
+   * (3/4 of check_ttl after the last good pass was sent, 3/4 of session_ttl after the last good
+   * renewal). A synchronous check against it holds even when the watchdog's timer runs late (an
+   * event loop resumed after a stall serves queued I/O before due timers).
+   */
+  vouchedUntil(): number {
+    if (this.closed || this.lost.aborted) return 0;
+    return Math.min(
+      this.lastPassOk + (this.timing.checkTtlMs * 3) / 4,
+      this.lastRenewOk + (this.timing.sessionTtlMs * 3) / 4,
+    );
+  }
+
   private markLost(reason: Error): void {
     if (this.lostController.signal.aborted) return;
     this.lostController.abort(reason);
@@ -135,7 +149,7 @@ export class LockSession {
     if (this.closed || this.lost.aborted) return;
     const passDeadline = this.lastPassOk + (this.timing.checkTtlMs * 3) / 4;
     const renewDeadline = this.lastRenewOk + (this.timing.sessionTtlMs * 3) / 4;
-    const deadline = Math.min(passDeadline, renewDeadline);
+    const deadline = this.vouchedUntil();
     const expire = (): void => {
       const now = Date.now();
       if (now < deadline) {

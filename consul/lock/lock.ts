@@ -61,6 +61,11 @@ export class ConsulLock implements HaLock {
     if (!ok) throw new Error('the HA lock key is no longer held by this node’s session');
   }
 
+  get holdId(): string | undefined {
+    const holding = this.holding;
+    return holding === undefined || holding.lost.signal.aborted ? undefined : holding.session.id;
+  }
+
   async acquire(cancelled: AbortSignal): Promise<AbortSignal> {
     const cancel = AbortSignal.any([cancelled, this.deps.closed]);
     if (this.holding !== undefined && !this.holding.lost.signal.aborted)
@@ -153,6 +158,7 @@ export class ConsulLock implements HaLock {
       lost: (reason: Error) => {
         onLost(reason);
       },
+      vouchedUntil: () => session.vouchedUntil(),
     };
     const holding: Holding = { session, fence, lost, stopWatch: () => undefined };
     const onLost = (reason: Error): void => {

@@ -56,7 +56,7 @@ export class ConsulBackend implements HaBackend {
     if (!consulCanHold(key)) return undefined;
     const load = async (): Promise<Buffer | undefined> =>
       (await this.client.kvGet(this.settings.prefix + key)).pair?.value;
-    const value = this.fenced() ? await this.cache.read(key, load) : await load();
+    const value = this.cacheReadable() ? await this.cache.read(key, load) : await load();
     return value === undefined ? undefined : { key, value };
   }
 
@@ -138,7 +138,10 @@ export class ConsulBackend implements HaBackend {
   }
 
   /** Calls `onChange` with the current holder first, then on every change of holder; recovers from Consul outages. */
-  watchLeader(key: string, onChange: (leader: LeaderAdvertisement | undefined) => void): () => void {
+  watchLeader(
+    key: string,
+    onChange: (leader: LeaderAdvertisement | undefined, holdId: string | undefined) => void,
+  ): () => void {
     let last: string | undefined;
     const stopWatch = watchKey(
       this.client,
@@ -148,7 +151,7 @@ export class ConsulBackend implements HaBackend {
         const seen = leader === undefined ? '' : `${pair?.session ?? ''}|${JSON.stringify(leader)}`;
         if (seen === last) return;
         last = seen;
-        onChange(leader);
+        onChange(leader, leader === undefined ? undefined : pair?.session);
       },
       { waitMs: this.settings.lockWaitMs, ...(this.logger === undefined ? {} : { logger: this.logger }) },
     );
@@ -160,6 +163,14 @@ export class ConsulBackend implements HaBackend {
     return stop;
   }
 
+  /**
+   * Destroys the lock session `holdId` of a node known to be gone. Consul then frees every key it
+   * held (after its lock-delay); a session that no longer exists is no error.
+   */
+  async endHold(_key: string, holdId: string): Promise<void> {
+    await this.client.sessionDestroy(holdId, { timeoutMs: 2000 });
+  }
+
   /** Stops every watch, releases held locks, and closes idle connections. */
   async close(): Promise<void> {
     this.closing.abort(new Error('the Consul backend was closed'));
@@ -169,9 +180,20 @@ export class ConsulBackend implements HaBackend {
     this.client.close();
   }
 
-  /** Whether reads may use the cache: a lock is held and not known lost. */
+  /** Whether writes go through the cache: a lock is held and not known lost. */
   private fenced(): boolean {
     return this.fence !== undefined && this.fence.lostReason === undefined;
+  }
+
+  /**
+   * Whether a read may be answered from the cache: the lock is held, and its session is still
+   * vouched for by this node's own clock (LockSession.vouchedUntil). Past that, another node may
+   * already hold the lock and have written, so reads go to Consul — they stay correct even on a
+   * node that is frozen, resumed, and has not noticed yet that it was deposed.
+   */
+  private cacheReadable(): boolean {
+    const fence = this.fence;
+    return fence !== undefined && fence.lostReason === undefined && Date.now() < fence.vouchedUntil();
   }
 
   /** Sends a write (through the cache while the lock is held); `changes` is what it leaves per key. */

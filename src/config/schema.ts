@@ -223,7 +223,7 @@ export const consulStorageSchema = Joi.object({
   lock_wait_time: duration({ min: 1, max: 600 }).default(15),
   max_parallel: Joi.number().integer().min(1).default(128),
   consistency_mode: Joi.string().valid('default', 'strong').default('default'),
-  lock_delay: durationMs({ max: 60_000 }).default(250),
+  lock_delay: durationMs({ max: 60_000 }).default(0),
   check_ttl: durationMs({ min: 100, max: 600_000 }).default(1500),
 });
 

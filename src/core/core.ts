@@ -5,6 +5,7 @@ import { isHaBackend } from '../physical/types.js';
 import { InvalidRequestError, SealedError, VaultError } from '../helper/errors.js';
 import { PolicyStore } from './policy/policy-store.js';
 import { HaController } from './ha/ha-controller.js';
+import type { HoldAnnouncer, HolderFollower } from './ha/holder-liveness.js';
 import { Mutex } from '../helper/mutex.js';
 import { VAULT_COMPAT_VERSION, BUILD_DATE } from '../version.js';
 import { AesGcmBarrier } from './barrier/aes-gcm-barrier.js';
@@ -47,6 +48,10 @@ export interface CoreOptions {
      * the lock on a step-down or shutdown: the Consul registration drops the `active` tag first.
      */
     readonly beforeLockRelease?: () => Promise<void>;
+    /** Follows the active node while this one is a standby (HaControllerOptions.follower). */
+    readonly follower?: HolderFollower;
+    /** This node ended the hold of an active node that is gone (HaControllerOptions.holderGone). */
+    readonly holderGone?: (leader: LeaderAdvertisement, why: string) => Promise<void>;
   };
 }
 
@@ -318,6 +323,11 @@ export class Core {
     return { leader: this.state.leader, isSelf: this.state.role === 'active' };
   }
 
+  /** What followers of this node hear while it is active (src/http/ha-follow-endpoint.ts); undefined without HA or while sealed. */
+  get haAnnouncer(): HoldAnnouncer | undefined {
+    return this.ha?.announcer;
+  }
+
   get haEnabled(): boolean {
     return this.opts.ha !== undefined;
   }
@@ -403,6 +413,8 @@ export class Core {
       publishLeader: (leader) => {
         this.state.publishLeader(leader);
       },
+      ...(ha.follower === undefined ? {} : { follower: ha.follower }),
+      ...(ha.holderGone === undefined ? {} : { holderGone: ha.holderGone }),
     });
     this.ha.start();
     this.log.info({ cluster: cluster.name }, 'unsealed as standby');

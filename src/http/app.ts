@@ -9,6 +9,7 @@ import { registerSysSeal } from './sys-seal.js';
 import { registerSysHealth } from './sys-health.js';
 import { registerSysKeys } from './sys-keys.js';
 import { registerSysStepDown } from './sys-step-down.js';
+import { registerHaFollow } from './ha-follow-endpoint.js';
 import type { Middleware } from 'koa';
 import { standbyForwarding } from './standby-forward.js';
 import { forwardedClientMiddleware } from './forwarded-client.js';
@@ -60,6 +61,7 @@ export function createApp(core: Core, opts: AppOptions): Koa {
   registerSysHealth(router, core);
   registerSysKeys(router, core);
   registerSysStepDown(router, core);
+  if (core.haEnabled) registerHaFollow(router, core);
   app.use(router.routes());
   app.use(async (ctx, next) => {
     // A sys edge path asked with a method it does not take: 405, not the logical pipeline.

@@ -67,6 +67,8 @@ export interface HaLock {
    * then the lock names no leader. Rejects when the lock is not held.
    */
   advertise(): Promise<void>;
+  /** The backend's id of the current hold while held (Consul: the lock session), else undefined. */
+  readonly holdId: string | undefined;
 }
 
 /** Options of HaBackend.lock. */
@@ -85,8 +87,22 @@ export interface HaBackend extends PhysicalBackend {
   lock(key: string, advertisement: LeaderAdvertisement, options?: HaLockOptions): HaLock;
   /** The current holder's advertisement, or undefined when nobody holds the lock. */
   leader(key: string): Promise<LeaderAdvertisement | undefined>;
-  /** Calls `onChange` whenever the lock holder changes (blocking queries); returns a stop function. */
-  watchLeader(key: string, onChange: (leader: LeaderAdvertisement | undefined) => void): () => void;
+  /**
+   * Calls `onChange` whenever the lock holder changes (blocking queries), with the backend's id of
+   * that hold (see HaLock.holdId); returns a stop function.
+   */
+  watchLeader(
+    key: string,
+    onChange: (leader: LeaderAdvertisement | undefined, holdId: string | undefined) => void,
+  ): () => void;
+  /**
+   * Ends another node's hold `holdId` on `key` because that node is known to be gone (its process
+   * died, or it said it can no longer vouch for its hold): the key is free for the others at once
+   * (after the backend's lock-delay). A hold that already ended is no error. If the holder was in
+   * fact alive, its next write is refused by the fence and it demotes: a needless failover, never
+   * a lost or doubled write.
+   */
+  endHold?(key: string, holdId: string): Promise<void>;
 }
 
 export function isHaBackend(b: PhysicalBackend): b is HaBackend {

@@ -17,6 +17,8 @@ import { VaultError } from '../helper/errors.js';
 import { nodeTlsVersion } from '../config/tls-version.js';
 import { startConsulRegistration } from '../../consul/registration/start-registration.js';
 import type { RunningRegistration } from '../../consul/registration/start-registration.js';
+import { HaFollower } from '../http/ha-follower.js';
+import { FOLLOW_KEY_PURPOSE } from '../http/ha-follow-proof.js';
 
 /** How long a node that stepped down waits before competing for the lock again. */
 const STEP_DOWN_COOL_OFF_MS = 5000;
@@ -64,6 +66,13 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
   const physical: PhysicalBackend = createStorage(config.storage, logger, config.disableCache);
   // Started once the node listens (below); the HA controller only releases the lock after an unseal.
   let registration: RunningRegistration | undefined = undefined;
+  // Standbys follow the active node, so that they end a dead one's hold at once (README, HA).
+  const keySource: { core?: Core } = {};
+  const follower = new HaFollower({
+    nodeId,
+    key: () => keySource.core?.deriveClusterKey(FOLLOW_KEY_PURPOSE),
+    logger: logger.child({ subsystem: 'ha-follow' }),
+  });
   const core = await Core.create({
     physical,
     logger,
@@ -81,10 +90,16 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
             beforeLockRelease: async () => {
               await registration?.settled(1000);
             },
+            follower,
+            // Consul's catalog follows at once: the gone node's instance is critical and not active.
+            holderGone: async (leader, why) => {
+              await registration?.markPeerDown(leader.apiAddr, { reason: `the active node is gone: ${why}` });
+            },
           },
         }
       : {}),
   });
+  keySource.core = core;
   const configuredSize = config.listeners[0]?.maxRequestSize ?? 32 * 1024 * 1024;
   const maxRequestSize = configuredSize === 0 ? Number.POSITIVE_INFINITY : configuredSize;
   const trustedProxies = config.listeners[0]?.xForwardedForAuthorizedAddrs ?? [];
@@ -143,6 +158,7 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      follower.stop();
       await registration?.stop();
       await Promise.all(listeners.map((l) => l.close()));
       await core.sealNode('shutting down');

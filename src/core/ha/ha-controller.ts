@@ -1,5 +1,7 @@
 import { HA_LOCK_KEY, type HaBackend, type HaLock, type LeaderAdvertisement } from '../../physical/types.js';
 import type { Logger } from '../../helper/logger.js';
+import { pause } from '../../helper/pause.js';
+import { HoldAnnouncer, type HolderFollower } from './holder-liveness.js';
 
 export interface HaHooks {
   /** Became the lock holder: load everything and start serving as active. */
@@ -19,22 +21,14 @@ export interface HaControllerOptions {
   readonly stepDownCoolOffMs: number;
   /** Receives the leader to publish (NodeState.publishLeader): this node only once promoted. */
   readonly publishLeader: (leader: LeaderAdvertisement | undefined) => void;
+  /** Follows the active node while this node is a standby, to end a dead holder's hold at once. */
+  readonly follower?: HolderFollower;
+  /** After this node ended a gone holder's hold: let the outside world know (Consul registration). */
+  readonly holderGone?: (leader: LeaderAdvertisement, why: string) => Promise<void>;
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** How many ended holds a node remembers, so that each is ended (and reported) once. */
+const ENDED_MEMORY = 16;
 
 /**
  * Runs an unsealed node's part of leader election: compete for the lock, promote on acquiring it,
@@ -47,8 +41,13 @@ export class HaController {
   private readonly stopping = new AbortController();
   private stepDownRequest: AbortController | undefined;
   private lock: HaLock | undefined;
-  /** The holder the lock names, as last seen by the watch. */
+  /** The holder the lock names, as last seen by the watch, and the backend's id of its hold. */
   private holder: LeaderAdvertisement | undefined;
+  private holderHold: string | undefined;
+  /** Holds this node ended because their holder was gone (most recent last). */
+  private readonly ended: string[] = [];
+  /** What followers of this node hear while it is active. */
+  readonly announcer = new HoldAnnouncer();
   /** Between a finished promotion and the demotion. */
   private promoted = false;
   private readonly stopWatch: () => void;
@@ -56,10 +55,63 @@ export class HaController {
   private steppedDown: ((ok: boolean) => void) | undefined;
 
   constructor(private readonly o: HaControllerOptions) {
-    this.stopWatch = o.backend.watchLeader(HA_LOCK_KEY, (leader) => {
+    this.stopWatch = o.backend.watchLeader(HA_LOCK_KEY, (leader, holdId) => {
       this.holder = leader;
+      this.holderHold = holdId;
       o.logger.debug({ leader: leader?.apiAddr ?? null }, 'lock holder changed');
       this.publish();
+      this.follow();
+    });
+  }
+
+  /** Follows the holder the lock names while it is another node (and this node is not active). */
+  private follow(): void {
+    const follower = this.o.follower;
+    if (follower === undefined) return;
+    const leader = this.holder;
+    const holdId = this.holderHold;
+    if (
+      this.stopped() ||
+      this.promoted ||
+      leader === undefined ||
+      holdId === undefined ||
+      leader.nodeId === this.o.advertisement.nodeId ||
+      this.ended.includes(holdId)
+    ) {
+      follower.follow(undefined);
+      return;
+    }
+    follower.follow({
+      leader,
+      holdId,
+      gone: (why) => {
+        void this.endHold(leader, holdId, why);
+      },
+    });
+  }
+
+  /** Ends the hold of a holder that is gone, so that the lock is free now rather than after its TTL. */
+  private async endHold(leader: LeaderAdvertisement, holdId: string, why: string): Promise<void> {
+    const endHold = this.o.backend.endHold?.bind(this.o.backend);
+    if (endHold === undefined || this.ended.includes(holdId) || this.stopped()) return;
+    this.ended.push(holdId);
+    if (this.ended.length > ENDED_MEMORY) this.ended.shift();
+    const log = this.o.logger;
+    log.warn({ active: leader.apiAddr, why }, 'the active node is gone; ending its hold on the HA lock');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await endHold(HA_LOCK_KEY, holdId);
+        break;
+      } catch (err) {
+        if (attempt >= 3 || this.stopped()) {
+          log.warn({ err }, 'could not end the hold of the active node that is gone; its TTL ends it');
+          return;
+        }
+        await pause(100 * attempt, this.stopping.signal);
+      }
+    }
+    await this.o.holderGone?.(leader, why).catch((err: unknown) => {
+      log.warn({ err }, 'could not report the active node that is gone');
     });
   }
 
@@ -88,6 +140,7 @@ export class HaController {
     this.stopping.abort(new Error('HA stopped'));
     this.stepDownRequest?.abort(new Error('HA stopped'));
     this.stopWatch();
+    this.o.follower?.follow(undefined);
     await this.loop;
     this.holder = undefined;
     this.o.publishLeader(undefined);
@@ -108,23 +161,28 @@ export class HaController {
       } catch (err) {
         if (this.stopped()) break;
         log.warn({ err }, 'competing for the HA lock failed; retrying');
-        await sleep(1000, this.stopping.signal);
+        await pause(1000, this.stopping.signal);
         continue;
       }
       const stepDown = new AbortController();
       this.stepDownRequest = stepDown;
+      const holdId = lock.holdId;
+      // This node holds the lock now: whatever it followed is no longer the holder.
+      this.o.follower?.follow(undefined);
       try {
         await this.o.hooks.promote();
         // Only now does the lock name this node: standbys and the resolver never see a leader that
         // would still answer 503.
         await lock.advertise();
         this.promoted = true;
+        this.announcer.held(holdId);
         this.publish();
       } catch (err) {
         log.error({ err }, 'promotion failed; giving the lock up');
         await this.o.hooks.demote('promotion failed', false).catch(() => undefined);
         await lock.release().catch(() => undefined);
-        await sleep(1000, this.stopping.signal);
+        this.follow();
+        await pause(1000, this.stopping.signal);
         continue;
       }
       const ended = AbortSignal.any([lost, stepDown.signal, this.stopping.signal]);
@@ -146,6 +204,9 @@ export class HaController {
           ? 'stepped down'
           : 'stopping';
       this.promoted = false;
+      // A lost hold may still look held to Consul (this node's agent may hang): the followers end it.
+      if (lost.aborted && holdId !== undefined) this.announcer.lost(holdId);
+      else this.announcer.released();
       this.publish();
       await this.o.hooks.demote(reason, steppingDown);
       if (!lost.aborted) await this.o.hooks.beforeRelease?.().catch(() => undefined);
@@ -154,9 +215,10 @@ export class HaController {
       });
       // The watch reports the next holder; until then nobody is known to hold the lock.
       if (this.holder?.nodeId === this.o.advertisement.nodeId) this.holder = undefined;
+      this.follow();
       this.steppedDown?.(true);
       this.steppedDown = undefined;
-      if (steppingDown) await sleep(this.o.stepDownCoolOffMs, this.stopping.signal);
+      if (steppingDown) await pause(this.o.stepDownCoolOffMs, this.stopping.signal);
     }
     this.lock = undefined;
   }

@@ -115,4 +115,23 @@ describe('storage "consul" read cache on a real Consul agent', () => {
       assert.equal(await text(a.get('cache/handover')), 'from-b', 'a, no longer fenced, reads Consul');
     },
   );
+
+  it(
+    'answers from Consul, not the cache, once the session is no longer vouched for, even before the watchdog runs',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const active = bed.node();
+      const lock = active.lock(LOCK, advertisement('node-a'));
+      await within(bed.acquire(lock), PATIENCE, 'the lock');
+      await active.put({ key: 'cache/stalled', value: Buffer.from('cached') });
+      assert.equal(await text(active.get('cache/stalled')), 'cached');
+      await rawPut('cache/stalled', 'written-by-the-next-holder');
+      assert.equal(await text(active.get('cache/stalled')), 'cached', 'still vouched for: the cache answers');
+      // The event loop stalls past 3/4 of check_ttl (1 s here): no pass, renewal or watchdog timer runs.
+      // A read started right after the stall, before any timer, must not trust the cache: by now
+      // Consul may have ended the session and another node may have written.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 900);
+      assert.equal(await text(active.get('cache/stalled')), 'written-by-the-next-holder');
+    },
+  );
 });

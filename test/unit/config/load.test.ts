@@ -348,7 +348,7 @@ describe('config: consul storage', () => {
       maxParallel: 128,
       consistencyMode: 'default',
       disableRegistration: false,
-      lockDelayMs: 250,
+      lockDelayMs: 0,
       checkTtlMs: 1500,
     });
     assert.equal(config.haStorage, undefined);
