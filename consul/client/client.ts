@@ -152,19 +152,8 @@ export class ConsulClient {
       ServiceChecks: def.serviceChecks.map((id) => ({ ID: id })),
     };
     // The client's session.create drops NodeChecks/ServiceChecks, so use its request layer directly.
-    const headers: Record<string, string> = this.token === undefined ? {} : { 'x-consul-token': this.token };
-    const [, created] = await this.call('session.create', call, async (o) => {
-      const res = await this.raw._put({
-        name: 'session.create',
-        path: '/session/create',
-        type: 'json',
-        body,
-        headers,
-        ctx: o.ctx,
-        timeout: o.timeout,
-      });
-      return [res, res.body as { ID?: unknown } | undefined];
-    });
+    const created = (await this.putJson('session.create', '/session/create', body, call)) as
+      { ID?: unknown } | undefined;
     if (typeof created?.ID !== 'string')
       throw new ConsulRequestError('consul session.create: no session id in the answer', undefined);
     return created.ID;
@@ -299,19 +288,25 @@ export class ConsulClient {
       })),
     };
     // The client's catalog.register drops a check's Output and EnableTagOverride, so use its request layer.
+    await this.putJson('catalog.register', '/catalog/register', body, call);
+  }
+
+  /** A JSON PUT through the client's request layer (token, timeouts, errors as every call); the answer's body. */
+  private async putJson(name: string, path: string, body: unknown, call: CallOptions): Promise<unknown> {
     const headers: Record<string, string> = this.token === undefined ? {} : { 'x-consul-token': this.token };
-    await this.call('catalog.register', call, async (o) => {
+    const [, answer] = await this.call(name, call, async (o) => {
       const res = await this.raw._put({
-        name: 'catalog.register',
-        path: '/catalog/register',
+        name,
+        path,
         type: 'json',
         body,
         headers,
         ctx: o.ctx,
         timeout: o.timeout,
       });
-      return [res];
+      return [res, res.body];
     });
+    return answer;
   }
 
   /** The Raft leader's address, or "" when the cluster has none. */

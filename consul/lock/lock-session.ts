@@ -132,10 +132,16 @@ export class LockSession {
    */
   vouchedUntil(): number {
     if (this.closed || this.lost.aborted) return 0;
-    return Math.min(
-      this.lastPassOk + (this.timing.checkTtlMs * 3) / 4,
-      this.lastRenewOk + (this.timing.sessionTtlMs * 3) / 4,
-    );
+    const { pass, renew } = this.deadlines();
+    return Math.min(pass, renew);
+  }
+
+  /** When the last good pass and the last good renewal stop vouching for the session. */
+  private deadlines(): { pass: number; renew: number } {
+    return {
+      pass: this.lastPassOk + (this.timing.checkTtlMs * 3) / 4,
+      renew: this.lastRenewOk + (this.timing.sessionTtlMs * 3) / 4,
+    };
   }
 
   private markLost(reason: Error): void {
@@ -147,9 +153,8 @@ export class LockSession {
   private armWatchdog(): void {
     clearTimeout(this.watchdog);
     if (this.closed || this.lost.aborted) return;
-    const passDeadline = this.lastPassOk + (this.timing.checkTtlMs * 3) / 4;
-    const renewDeadline = this.lastRenewOk + (this.timing.sessionTtlMs * 3) / 4;
-    const deadline = this.vouchedUntil();
+    const { pass: passDeadline, renew: renewDeadline } = this.deadlines();
+    const deadline = Math.min(passDeadline, renewDeadline);
     const expire = (): void => {
       const now = Date.now();
       if (now < deadline) {

@@ -3,7 +3,7 @@ import type { NodeState } from '../../src/core/node-state.js';
 import type { Logger } from '../../src/helper/logger.js';
 import type { ConsulClient } from '../client/client.js';
 import { configuredTags, sameTags, sealedCheck, serviceTags } from './derive.js';
-import { serviceIdentity, type ServiceIdentity } from './service-identity.js';
+import { SEALED_CHECK_NAME, serviceIdentity, type ServiceIdentity } from './service-identity.js';
 import { checkRefreshMs, reconcileMs, retryMs, RECONCILE_INTERVAL_MS } from './timing.js';
 import { Waker } from './waker.js';
 
@@ -27,7 +27,6 @@ export interface ConsulRegistrationOptions {
   readonly reconcileIntervalMs?: number;
 }
 
-const CHECK_NAME = 'Vault Sealed Status';
 const CHECK_NOTES =
   'Vault service is healthy when Vault is in an unsealed status and can become an active Vault server';
 /** Failures of a non-active node are logged at warn at most this often (the others at debug). */
@@ -224,7 +223,7 @@ export class ConsulRegistration {
         meta: this.meta,
         check: {
           id: checkId,
-          name: CHECK_NAME,
+          name: SEALED_CHECK_NAME,
           notes: CHECK_NOTES,
           ttl: `${this.ttlMs}ms`,
           status,

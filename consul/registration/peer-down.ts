@@ -24,7 +24,7 @@ import type { Logger } from '../../src/helper/logger.js';
 import { ConsulCatalog, type ServiceInstance } from '../client/catalog.js';
 import type { CatalogServiceUpdate, ConsulClient } from '../client/client.js';
 import { ACTIVE_TAG } from './derive.js';
-import { serviceIdentity } from './service-identity.js';
+import { SEALED_CHECK_NAME, serviceIdentity } from './service-identity.js';
 
 /**
  * - `marked`: every instance registered for the api_addr is now critical in the catalog, without `active`;
@@ -52,9 +52,6 @@ export interface MarkPeerDownOptions {
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
 }
-
-/** Name of the sealed check when the instance has none yet (the registration's own name). */
-const SEALED_CHECK_NAME = 'Vault Sealed Status';
 
 /**
  * Marks the instance of `target.service` registered for `apiAddr` (the peer's client URL, as its

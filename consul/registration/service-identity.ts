@@ -1,6 +1,9 @@
 /** The names under which a node is registered in Consul, derived from its api_addr as Vault does. */
 import { apiHostPort, serviceId as serviceIdOf } from '../contract.js';
 
+/** The name of the instance's one check (Vault's). */
+export const SEALED_CHECK_NAME = 'Vault Sealed Status';
+
 /** Where and under which ids a node's service instance lives. */
 export interface ServiceIdentity {
   /** Service name ("vault" by default). */

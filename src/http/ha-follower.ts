@@ -109,16 +109,17 @@ export class HaFollower implements HolderFollower {
         target.gone('it reported that it can no longer vouch for its hold on the lock');
         return;
       }
-      if (end.kind === 'closed' && end.established) everEstablished = true;
-      if (end.kind === 'closed' && everEstablished) {
-        const probe = await probePort(host, port, this.probeTimeoutMs);
-        if (stopped()) return;
-        if (probe === 'refused') {
-          target.gone(`its follow link closed and ${host}:${port} refuses connections`);
+      if (end.kind === 'closed') {
+        if (end.established) {
+          everEstablished = true;
+          backoff = 100;
+        }
+        if (everEstablished && (await probePort(host, port, this.probeTimeoutMs)) === 'refused') {
+          if (!stopped()) target.gone(`its follow link closed and ${host}:${port} refuses connections`);
           return;
         }
+        if (stopped()) return;
       }
-      if (end.kind === 'closed' && end.established) backoff = 100;
       await pause(backoff, signal);
       backoff = Math.min(backoff * 2, 2000);
     }
