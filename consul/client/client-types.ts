@@ -44,7 +44,13 @@ export interface CallOptions {
 export type ConsulTxnOp =
   | { readonly verb: 'set'; readonly key: string; readonly value: Buffer }
   | { readonly verb: 'delete'; readonly key: string }
-  | { readonly verb: 'check-session'; readonly key: string; readonly session: string };
+  | { readonly verb: 'check-session'; readonly key: string; readonly session: string }
+  | {
+      readonly verb: 'lock' | 'unlock';
+      readonly key: string;
+      readonly value: Buffer;
+      readonly session: string;
+    };
 
 /** The outcome of a transaction Consul answered: applied, or rolled back with the failed operations. */
 export type TxnOutcome =

@@ -128,6 +128,9 @@ export class ConsulClient {
           return { KV: { Verb: 'delete', Key: op.key } };
         case 'check-session':
           return { KV: { Verb: 'check-session', Key: op.key, Session: op.session } };
+        case 'lock':
+        case 'unlock':
+          return { KV: { Verb: op.verb, Key: op.key, Value: encodeValue(op.value), Session: op.session } };
       }
     });
     try {

@@ -30,6 +30,9 @@ export function opBytes(op: ConsulTxnOp): number {
       return key + 40;
     case 'check-session':
       return key + op.session.length + 64;
+    case 'lock':
+    case 'unlock':
+      return key + encodeValue(op.value).length + op.session.length + 72;
   }
 }
 

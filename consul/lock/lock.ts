@@ -21,6 +21,13 @@ export interface ConsulLockDeps {
   readonly closed: AbortSignal;
 }
 
+/** An acquire waiting for the key with an open session; `takeOver` wakes it when it took the key. */
+interface Waiting {
+  readonly session: LockSession;
+  readonly wake: AbortController;
+  took: boolean;
+}
+
 interface Holding {
   readonly session: LockSession;
   readonly fence: Fence;
@@ -38,6 +45,7 @@ interface Holding {
  */
 export class ConsulLock implements HaLock {
   private holding: Holding | undefined;
+  private waiting: Waiting | undefined;
   /** What `?acquire=` writes: the advertisement, or a value naming no leader until `advertise()`. */
   private readonly value: Buffer;
   private readonly advertisement: Buffer;
@@ -130,23 +138,56 @@ export class ConsulLock implements HaLock {
   /** Blocks until the key is free, then tries to take it; false when the session is lost meanwhile. */
   private async waitAndTake(session: LockSession, cancel: AbortSignal): Promise<boolean> {
     const { client, key, timing } = this.deps;
-    const signal = AbortSignal.any([cancel, session.lost]);
-    let index = 0n;
-    while (!signal.aborted) {
-      const answer = await client.kvGet(key, { index, waitMs: timing.lockWaitMs, signal });
-      index = answer.index < index ? 0n : answer.index;
-      const holder = answer.pair?.session;
-      if (holder === session.id) return true;
-      if (holder !== undefined) continue;
-      if (await client.kvPut(key, this.value, { acquire: session.id }, { signal })) return true;
-      // Refused while free: another node won the race, or Consul's lock-delay still runs after the
-      // previous holder's session was invalidated. The index will not move when the delay ends, so
-      // look again without blocking after a short pause.
-      index = 0n;
-      await pause(Math.min(250, Math.max(25, timing.lockDelayMs / 4)), signal);
+    const waiting: Waiting = { session, wake: new AbortController(), took: false };
+    this.waiting = waiting;
+    const signal = AbortSignal.any([cancel, session.lost, waiting.wake.signal]);
+    try {
+      let index = 0n;
+      while (!signal.aborted) {
+        const answer = await client.kvGet(key, { index, waitMs: timing.lockWaitMs, signal });
+        index = answer.index < index ? 0n : answer.index;
+        const holder = answer.pair?.session;
+        if (holder === session.id) return true;
+        if (holder !== undefined) continue;
+        if (await client.kvPut(key, this.value, { acquire: session.id }, { signal })) return true;
+        // Refused while free: another node won the race, or Consul's lock-delay still runs after the
+        // previous holder's session was invalidated. The index will not move when the delay ends, so
+        // look again without blocking after a short pause.
+        index = 0n;
+        await pause(Math.min(250, Math.max(25, timing.lockDelayMs / 4)), signal);
+      }
+    } catch (err) {
+      if (!waiting.took) throw err;
+    } finally {
+      if (this.waiting === waiting) this.waiting = undefined;
     }
+    if (waiting.took) return true;
     cancel.throwIfAborted();
     return false;
+  }
+
+  /**
+   * While `acquire` waits: takes the key over from the hold `holdId` of a holder known to be gone,
+   * in one transaction (unlock with its session, lock with this one), so that the lock changes
+   * hands in one Consul write instead of a session destroy, a watch and an acquire. Consul applies
+   * no lock-delay to an unlock. False when the key is not held by `holdId` any more (another
+   * standby was first, or the holder released it) or when this lock is not waiting.
+   */
+  async takeOver(holdId: string): Promise<boolean> {
+    const waiting = this.waiting;
+    if (waiting === undefined || waiting.wake.signal.aborted || waiting.session.lost.aborted) return false;
+    const { client, key } = this.deps;
+    const outcome = await client.txn(
+      [
+        { verb: 'unlock', key, value: Buffer.alloc(0), session: holdId },
+        { verb: 'lock', key, value: this.value, session: waiting.session.id },
+      ],
+      { timeoutMs: 2000 },
+    );
+    if (!outcome.ok || this.waiting !== waiting) return false;
+    waiting.took = true;
+    waiting.wake.abort(new Error('took the HA lock over from a holder that is gone'));
+    return true;
   }
 
   private hold(session: LockSession): AbortSignal {

@@ -69,6 +69,12 @@ export interface HaLock {
   advertise(): Promise<void>;
   /** The backend's id of the current hold while held (Consul: the lock session), else undefined. */
   readonly holdId: string | undefined;
+  /**
+   * While `acquire` waits: takes the lock from the hold `holdId` of a holder known to be gone, in
+   * one step (HaBackend.endHold and a new acquire in one), and lets `acquire` resolve. False when
+   * `holdId` no longer holds the lock or this lock is not waiting; the caller then ends the hold.
+   */
+  takeOver?(holdId: string): Promise<boolean>;
 }
 
 /** Options of HaBackend.lock. */

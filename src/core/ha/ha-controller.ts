@@ -53,6 +53,8 @@ export class HaController {
   private readonly stopWatch: () => void;
   private loop: Promise<void> | undefined;
   private steppedDown: ((ok: boolean) => void) | undefined;
+  /** Work deferred until this node has promoted (or failed to): the clean-up after a take-over. */
+  private afterPromotion: (() => Promise<void>) | undefined;
 
   constructor(private readonly o: HaControllerOptions) {
     this.stopWatch = o.backend.watchLeader(HA_LOCK_KEY, (leader, holdId) => {
@@ -98,21 +100,35 @@ export class HaController {
     if (this.ended.length > ENDED_MEMORY) this.ended.shift();
     const log = this.o.logger;
     log.warn({ active: leader.apiAddr, why }, 'the active node is gone; ending its hold on the HA lock');
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await endHold(HA_LOCK_KEY, holdId);
-        break;
-      } catch (err) {
-        if (attempt >= 3 || this.stopped()) {
-          log.warn({ err }, 'could not end the hold of the active node that is gone; its TTL ends it');
-          return;
-        }
-        await pause(100 * attempt, this.stopping.signal);
-      }
-    }
-    await this.o.holderGone?.(leader, why).catch((err: unknown) => {
-      log.warn({ err }, 'could not report the active node that is gone');
+    // Fastest: take the lock over from the gone hold in one backend write (only one standby can).
+    const took = await this.lock?.takeOver?.(holdId).catch((err: unknown) => {
+      log.warn({ err }, 'could not take the HA lock over; ending the hold instead');
+      return false;
     });
+    const cleanUp = async (): Promise<void> => {
+      // Ending the gone hold frees the lock if nobody took it over, and tells a holder that was
+      // alive after all at once; then Consul's catalog is told.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await endHold(HA_LOCK_KEY, holdId);
+          break;
+        } catch (err) {
+          if (attempt >= 3 || this.stopped()) {
+            log.warn({ err }, 'could not end the hold of the active node that is gone; its TTL ends it');
+            return;
+          }
+          await pause(100 * attempt, this.stopping.signal);
+        }
+      }
+      await this.o.holderGone?.(leader, why).catch((err: unknown) => {
+        log.warn({ err }, 'could not report the active node that is gone');
+      });
+    };
+    if (took !== true) return cleanUp();
+    log.info({ active: leader.apiAddr }, 'took the HA lock over from the gone active node');
+    // This node is promoting: the clean-up waits, so that it does not compete with the promotion.
+    this.afterPromotion = cleanUp;
+    if (this.promoted) this.runAfterPromotion();
   }
 
   private publish(): void {
@@ -146,6 +162,12 @@ export class HaController {
     this.o.publishLeader(undefined);
   }
 
+  private runAfterPromotion(): void {
+    const work = this.afterPromotion;
+    this.afterPromotion = undefined;
+    void work?.();
+  }
+
   private stopped(): boolean {
     return this.stopping.signal.aborted;
   }
@@ -177,7 +199,9 @@ export class HaController {
         this.promoted = true;
         this.announcer.held(holdId);
         this.publish();
+        this.runAfterPromotion();
       } catch (err) {
+        this.runAfterPromotion();
         log.error({ err }, 'promotion failed; giving the lock up');
         await this.o.hooks.demote('promotion failed', false).catch(() => undefined);
         await lock.release().catch(() => undefined);
