@@ -17,6 +17,7 @@
 import { ConfigError } from '../src/config/errors.js';
 import { FlagError, parseFlags, type FlagGroup } from '../src/helper/go/flags.js';
 import { createLogger, type Logger, type LogLevel } from '../src/helper/logger.js';
+import { preflightConsul } from '../consul/client/preflight.js';
 import { ConsulClient } from '../consul/client/client.js';
 import { consulClientOptions, lockKeyUnder } from '../consul/contract.js';
 import { loadResolverConfig, resolverConfig, withOverrides, type ResolverConfig } from './config.js';
@@ -51,6 +52,7 @@ export async function startResolver(
 ): Promise<RunningResolver> {
   const logger = (options.logger ?? createLogger(config.logLevel)).child({ subsystem: 'dns' });
   const metrics = new DnsMetrics();
+  await preflightConsul(consulClientOptions(config.consul), 'resolver consul', logger);
   const client = new ConsulClient(consulClientOptions(config.consul));
   const view = new ConsulView({
     client,

@@ -172,6 +172,8 @@ export class ConsulLock implements HaLock {
    * hands in one Consul write instead of a session destroy, a watch and an acquire. Consul applies
    * no lock-delay to an unlock. False when the key is not held by `holdId` any more (another
    * standby was first, or the holder released it) or when this lock is not waiting.
+   * (If the wait ended meanwhile for another reason, `acquire` closes the session and Consul
+   * frees the key again.)
    */
   async takeOver(holdId: string): Promise<boolean> {
     const waiting = this.waiting;
@@ -184,7 +186,9 @@ export class ConsulLock implements HaLock {
       ],
       { timeoutMs: 2000 },
     );
-    if (!outcome.ok || this.waiting !== waiting) return false;
+    if (!outcome.ok) return false;
+    // The wait may have ended already: its blocking query can see the new holder (this session)
+    // before the transaction's answer arrives here.
     waiting.took = true;
     waiting.wake.abort(new Error('took the HA lock over from a holder that is gone'));
     return true;

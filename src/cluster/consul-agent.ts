@@ -6,7 +6,8 @@
  * started once it sees a leader, restartable on the same ports.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOOPBACK, freePorts } from '../helper/ports.js';
 import { type LineSink, type ManagedProcess, spawnManaged } from './managed-process.js';
@@ -87,6 +88,17 @@ export interface ConsulAgentOptions {
    * is (`127.0.0.1:PORT`, `-retry-join`); it is started once it sees that server as leader.
    */
   readonly joinSerfLan?: string;
+  /**
+   * Serve the HTTP API over TLS on `httpsPort` too, with `verify_incoming` (clients must present a
+   * certificate of `caFile`) and `verify_outgoing`. The plain `httpPort` stays for the harness's
+   * readiness probe.
+   */
+  readonly tls?: {
+    readonly caFile: string;
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly httpsPort: number;
+  };
 }
 
 /** A running Consul dev agent. */
@@ -100,6 +112,27 @@ export interface ConsulAgentProcess {
   readonly nodeName: string;
   /** Kills the agent and starts a fresh one (empty state) on the same ports. */
   restart(): Promise<void>;
+}
+
+/** Writes the agent's `tls` stanza (HCL) into its data folder and returns its path. */
+function tlsConfigFile(dataDir: string, tls: NonNullable<ConsulAgentOptions['tls']>): string {
+  const file = join(dataDir, 'tls.hcl');
+  writeFileSync(
+    file,
+    [
+      'tls {',
+      '  defaults {',
+      `    ca_file         = ${JSON.stringify(tls.caFile)}`,
+      `    cert_file       = ${JSON.stringify(tls.certFile)}`,
+      `    key_file        = ${JSON.stringify(tls.keyFile)}`,
+      '    verify_incoming = true',
+      '    verify_outgoing = true',
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  return file;
 }
 
 /** The flags that make the agent a dev server, a durable server or a client of `joinSerfLan`. */
@@ -127,7 +160,12 @@ function modeArgs(options: ConsulAgentOptions, grpc: number, serfWan: number, se
  */
 export async function startConsulAgent(options: ConsulAgentOptions): Promise<ConsulAgentProcess> {
   const dnsPort = options.dnsPort ?? -1;
-  const avoid = new Set([...(options.reserved ?? []), options.httpPort, dnsPort]);
+  const avoid = new Set([
+    ...(options.reserved ?? []),
+    options.httpPort,
+    dnsPort,
+    ...(options.tls === undefined ? [] : [options.tls.httpsPort]),
+  ]);
   const [grpc = 0, serfLan = 0, serfWan = 0, server = 0] = await freePorts(4, true, avoid);
   const args = [
     'agent',
@@ -139,7 +177,12 @@ export async function startConsulAgent(options: ConsulAgentOptions): Promise<Con
     `-http-port=${options.httpPort}`,
     `-dns-port=${dnsPort}`,
     '-grpc-tls-port=-1',
-    '-https-port=-1',
+    ...(options.tls === undefined
+      ? ['-https-port=-1']
+      : [
+          `-https-port=${options.tls.httpsPort}`,
+          `-config-file=${tlsConfigFile(options.dataDir, options.tls)}`,
+        ]),
     `-serf-lan-port=${serfLan}`,
     '-log-level=warn',
   ];

@@ -231,6 +231,14 @@ function buildConfig(all: readonly ConfigSections[], env: ConfigEnv): ServerConf
     problems,
   );
   const first = listenerConfigs[0];
+  for (const [where, consul] of [
+    ['storage "consul"', storage?.type === 'consul' ? storage : undefined],
+    ['service_registration "consul"', serviceRegistration],
+  ] as const)
+    if (consul?.tls.skipVerify === true)
+      warnings.push(
+        `${where}: tls_skip_verify = true: the Consul agent's certificate is not verified, so anyone on the path can read this node's Consul token and alter its requests; use it only in development`,
+      );
   if (problems.length > 0 || storage === undefined || first === undefined) throw new ConfigError(problems);
 
   const apiAddr = envApiAddr ?? top.api_addr ?? deriveApiAddr(first, warnings);

@@ -17,6 +17,9 @@ import { VaultError } from '../helper/errors.js';
 import { nodeTlsVersion } from '../config/tls-version.js';
 import { startConsulRegistration } from '../../consul/registration/start-registration.js';
 import type { RunningRegistration } from '../../consul/registration/start-registration.js';
+import { preflightConsul } from '../../consul/client/preflight.js';
+import { consulClientOptions } from '../../consul/contract.js';
+import { consulSettings } from '../../consul/storage/settings.js';
 import { HaFollower } from '../http/ha-follower.js';
 import { FOLLOW_KEY_PURPOSE } from '../http/ha-follow-proof.js';
 
@@ -62,6 +65,15 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
   }
   const logger = createLogger(levelOf(options.logLevel, config));
   for (const w of config.warnings) logger.warn(w);
+  // TLS and scheme mistakes are reported now, not retried forever (consul/client/preflight.ts).
+  if (config.storage.type === 'consul')
+    await preflightConsul(consulSettings(config.storage).client, 'storage "consul"', logger);
+  if (config.serviceRegistration !== undefined)
+    await preflightConsul(
+      consulClientOptions(config.serviceRegistration),
+      'service_registration "consul"',
+      logger,
+    );
   const nodeId = uuid();
   const physical: PhysicalBackend = createStorage(config.storage, logger, config.disableCache);
   // Started once the node listens (below); the HA controller only releases the lock after an unseal.

@@ -16,6 +16,8 @@ import { freePorts } from '../../src/helper/ports.js';
 export interface ConsulAgent {
   /** `127.0.0.1:PORT` of the HTTP API. */
   readonly httpAddr: string;
+  /** With `tls`: `127.0.0.1:PORT` of the HTTPS API (verify_incoming: a client certificate is required). */
+  readonly httpsAddr?: string;
   readonly dnsPort: number;
   /** The agent's node name. */
   readonly nodeName: string;
@@ -50,19 +52,34 @@ export function consulBinary(): Promise<string> {
   return binary;
 }
 
+/** The agent's CA, certificate and key (PEM files) for startConsul({ tls }). */
+export interface ConsulTlsFiles {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
 /**
  * Starts a Consul dev agent (src/cluster/consul-agent.ts) with its own data folder and free ports,
  * its DNS interface on; resolves once it has a Raft leader.
  */
-export async function startConsul(): Promise<ConsulAgent> {
+export async function startConsul(options: { tls?: ConsulTlsFiles } = {}): Promise<ConsulAgent> {
   const bin = await consulBinary();
-  const [http = 0, dns = 0] = await freePorts(2, true);
+  const [http = 0, dns = 0, https = 0] = await freePorts(3, true);
   const dataDir = mkdtempSync(join(tmpdir(), 'tresor-consul-'));
   const nodeName = `tresor-test-${randomBytes(4).toString('hex')}`;
-  const agent = await startConsulAgent({ binary: bin, httpPort: http, dnsPort: dns, dataDir, nodeName });
+  const agent = await startConsulAgent({
+    binary: bin,
+    httpPort: http,
+    dnsPort: dns,
+    dataDir,
+    nodeName,
+    ...(options.tls === undefined ? {} : { tls: { ...options.tls, httpsPort: https } }),
+  });
   let stopped = false;
   return {
     httpAddr: agent.httpAddr,
+    ...(options.tls === undefined ? {} : { httpsAddr: `127.0.0.1:${https}` }),
     dnsPort: dns,
     nodeName,
     restart: () => agent.restart(),

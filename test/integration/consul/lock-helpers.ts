@@ -56,7 +56,7 @@ export class LockTestBed {
 
   constructor(readonly agent: ConsulAgent) {}
 
-  node(): ConsulBackend {
+  node(overrides: Readonly<Record<string, string>> = {}): ConsulBackend {
     const b = new ConsulBackend(
       consulStorageConfig({
         address: this.agent.httpAddr,
@@ -64,6 +64,7 @@ export class LockTestBed {
         check_ttl: '1s',
         lock_delay: '250ms',
         lock_wait_time: '5s',
+        ...overrides,
       }),
     );
     this.backends.push(b);

@@ -8,8 +8,17 @@ import { LOCK, LockTestBed, PATIENCE, advertisement, whenAborted, within } from 
 const TEST_TIMEOUT = 120_000;
 
 /** Calls `lock.takeOver(holdId)` until it says true (it is false until the lock waits with a session). */
-async function takeOverOnceWaiting(lock: HaLock, holdId: string): Promise<void> {
-  while (!((await lock.takeOver?.(holdId)) ?? false)) await new Promise((r) => setTimeout(r, 20));
+async function takeOverOnceWaiting(lock: HaLock, holdId: string, holderLost: AbortSignal): Promise<void> {
+  const deadline = Date.now() + PATIENCE;
+  while (!((await lock.takeOver?.(holdId)) ?? false)) {
+    assert.equal(
+      holderLost.aborted,
+      false,
+      'the holder lost its session on its own: the test proves nothing',
+    );
+    assert.ok(Date.now() < deadline, `no take-over within ${PATIENCE} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 describe('HA lock take-over on a real Consul agent (lock_delay 250ms)', () => {
@@ -36,7 +45,9 @@ describe('HA lock take-over on a real Consul agent (lock_delay 250ms)', () => {
     'a waiting node takes the key over from a given hold in one step; a second node cannot',
     { timeout: TEST_TIMEOUT },
     async () => {
-      const [a, b, c] = [bed.node(), bed.node(), bed.node()];
+      // A check TTL no busy machine misses: the holder must not lose its session on its own here.
+      const timing = { check_ttl: '10s' };
+      const [a, b, c] = [bed.node(timing), bed.node(timing), bed.node(timing)];
       const lockA = a.lock(LOCK, advertisement('node-a'));
       const lockB = b.lock(LOCK, advertisement('node-b'));
       const lockC = c.lock(LOCK, advertisement('node-c'));
@@ -49,7 +60,7 @@ describe('HA lock take-over on a real Consul agent (lock_delay 250ms)', () => {
       assert.equal(await lockB.takeOver?.('00000000-0000-0000-0000-000000000000'), false);
       assert.equal(await bed.holderSession(), holdA);
 
-      await within(takeOverOnceWaiting(lockB, holdA), PATIENCE, 'node b to take the lock over');
+      await takeOverOnceWaiting(lockB, holdA, lostA);
       const lostB = await within(acquiredB, PATIENCE, 'node b’s acquire to resolve');
       assert.equal(lostB.aborted, false);
       assert.equal(await bed.holderSession(), lockB.holdId);
