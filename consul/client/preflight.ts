@@ -1,7 +1,6 @@
 import type { Logger } from '../../src/helper/logger.js';
 import { ConsulClient } from './client.js';
 import type { ConsulClientOptions } from './client-types.js';
-import { ConsulRequestError } from './client-types.js';
 
 /** Certificate-chain errors of Node's TLS client (OpenSSL's X509 verification results). */
 const CERTIFICATE_CODES = new Set([
@@ -32,15 +31,11 @@ export function misconfiguration(err: unknown): string | undefined {
       if (code.startsWith('ERR_SSL_') || code === 'EPROTO')
         return `the TLS handshake failed (${code}): check scheme, tls_min_version and the certificates`;
     }
-    if (typeof message === 'string' && /HTTP request to an HTTPS server/i.test(message))
+    // An HTTP answer's body is the cause of a ConsulRequestError (client/decode.ts).
+    const text = Buffer.isBuffer(e) ? e.toString() : typeof e === 'string' ? e : message;
+    if (typeof text === 'string' && /HTTP request to an HTTPS server/i.test(text))
       return 'the agent serves HTTPS on that address: set scheme = "https" (and tls_ca_file)';
     e = (e as { cause?: unknown }).cause;
-  }
-  if (err instanceof ConsulRequestError && err.consulStatus === 400) {
-    const body = err.cause;
-    const text = Buffer.isBuffer(body) ? body.toString() : typeof body === 'string' ? body : err.message;
-    if (/HTTPS server/i.test(text))
-      return 'the agent serves HTTPS on that address: set scheme = "https" (and tls_ca_file)';
   }
   return undefined;
 }

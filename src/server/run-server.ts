@@ -68,7 +68,8 @@ export async function startServer(options: RunServerOptions): Promise<RunningSer
   // TLS and scheme mistakes are reported now, not retried forever (consul/client/preflight.ts).
   if (config.storage.type === 'consul')
     await preflightConsul(consulSettings(config.storage).client, 'storage "consul"', logger);
-  if (config.serviceRegistration !== undefined)
+  // (a registration derived from storage "consul" uses the connection just checked)
+  if (config.serviceRegistration?.source === 'service_registration')
     await preflightConsul(
       consulClientOptions(config.serviceRegistration),
       'service_registration "consul"',

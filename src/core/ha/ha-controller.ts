@@ -94,8 +94,7 @@ export class HaController {
 
   /** Ends the hold of a holder that is gone, so that the lock is free now rather than after its TTL. */
   private async endHold(leader: LeaderAdvertisement, holdId: string, why: string): Promise<void> {
-    const endHold = this.o.backend.endHold?.bind(this.o.backend);
-    if (endHold === undefined || this.ended.includes(holdId) || this.stopped()) return;
+    if (this.o.backend.endHold === undefined || this.ended.includes(holdId) || this.stopped()) return;
     this.ended.push(holdId);
     if (this.ended.length > ENDED_MEMORY) this.ended.shift();
     const log = this.o.logger;
@@ -105,30 +104,34 @@ export class HaController {
       log.warn({ err }, 'could not take the HA lock over; ending the hold instead');
       return false;
     });
-    const cleanUp = async (): Promise<void> => {
-      // Ending the gone hold frees the lock if nobody took it over, and tells a holder that was
-      // alive after all at once; then Consul's catalog is told.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await endHold(HA_LOCK_KEY, holdId);
-          break;
-        } catch (err) {
-          if (attempt >= 3 || this.stopped()) {
-            log.warn({ err }, 'could not end the hold of the active node that is gone; its TTL ends it');
-            return;
-          }
-          await pause(100 * attempt, this.stopping.signal);
-        }
-      }
-      await this.o.holderGone?.(leader, why).catch((err: unknown) => {
-        log.warn({ err }, 'could not report the active node that is gone');
-      });
-    };
-    if (took !== true) return cleanUp();
+    if (took !== true) return this.cleanUpGone(leader, holdId, why);
     log.info({ active: leader.apiAddr }, 'took the HA lock over from the gone active node');
     // This node is promoting: the clean-up waits, so that it does not compete with the promotion.
-    this.afterPromotion = cleanUp;
+    this.afterPromotion = () => this.cleanUpGone(leader, holdId, why);
     if (this.promoted) this.runAfterPromotion();
+  }
+
+  /**
+   * Ends the gone hold in the backend (which frees the lock if nobody took it over, and tells a
+   * holder that was alive after all at once), then reports the gone holder (Consul's catalog).
+   */
+  private async cleanUpGone(leader: LeaderAdvertisement, holdId: string, why: string): Promise<void> {
+    const log = this.o.logger;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.o.backend.endHold?.(HA_LOCK_KEY, holdId);
+        break;
+      } catch (err) {
+        if (attempt >= 3 || this.stopped()) {
+          log.warn({ err }, 'could not end the hold of the active node that is gone; its TTL ends it');
+          return;
+        }
+        await pause(100 * attempt, this.stopping.signal);
+      }
+    }
+    await this.o.holderGone?.(leader, why).catch((err: unknown) => {
+      log.warn({ err }, 'could not report the active node that is gone');
+    });
   }
 
   private publish(): void {
