@@ -1,5 +1,5 @@
 import type { SecureVersion } from 'node:tls';
-import { StorageError } from '../../src/helper/errors.js';
+import { VaultError } from '../../src/helper/errors.js';
 
 /** How to reach and authenticate to Consul (Vault's `storage "consul"` connection keys). */
 export interface ConsulClientOptions {
@@ -117,14 +117,25 @@ export interface AgentService {
   readonly meta: Readonly<Record<string, string>>;
 }
 
-/** A request Consul refused or that could not reach it. `consulStatus` is Consul's HTTP status, when it answered. */
-export class ConsulRequestError extends StorageError {
+/**
+ * A request Consul refused or that could not reach it. `consulStatus` is Consul's HTTP status, when
+ * it answered. By default a storage failure (500, the detail only in the log); with `unavailable`
+ * (why Consul cannot serve anything right now: no cluster leader, no agent answering) a 503 that
+ * says so, for clients and load balancers to retry: nothing of the request was applied.
+ */
+export class ConsulRequestError extends VaultError {
   constructor(
     message: string,
     readonly consulStatus: number | undefined,
     options?: ErrorOptions,
+    readonly unavailable?: string,
   ) {
-    super(message, options);
+    super(
+      unavailable === undefined ? 500 : 503,
+      unavailable === undefined ? message : `storage unavailable: ${unavailable}`,
+      unavailable !== undefined,
+      options,
+    );
   }
 }
 

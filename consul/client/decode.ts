@@ -28,7 +28,44 @@ export function toRequestError(what: string, err: unknown): ConsulRequestError {
   const code = typeof e.code === 'string' ? ` (${e.code})` : '';
   const message = `consul ${what}: ${status === undefined ? '' : `HTTP ${status}: `}${detail}${code}`;
   // Keep the decoded body as the cause so callers can read structured answers (txn rollbacks).
-  return new ConsulRequestError(message, status, { cause: body ?? err });
+  return new ConsulRequestError(
+    message,
+    status,
+    { cause: body ?? err },
+    unavailability(what, status, detail, typeof e.code === 'string' ? e.code : ''),
+  );
+}
+
+/** Connection failures that mean the agent is not there (or not answering) right now. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EPIPE',
+  'ENOENT',
+]);
+
+/** What a client agent answers (HTTP 500) while its servers elect a leader, or are gone. */
+const SERVERS_UNAVAILABLE =
+  /no cluster leader|no known consul servers|no path to datacenter|failed to get conn|connection refused|connection reset|i\/o timeout|\bEOF\b|leadership lost|not the leader|raft is already shutdown/i;
+
+/**
+ * Why Consul cannot serve anything right now, in words safe to show a client (no address, no key),
+ * or undefined for any other failure: Consul's servers have no leader (an election, a lost quorum,
+ * the servers down behind a live client agent), or the agent does not answer at all.
+ */
+export function unavailability(
+  what: string,
+  status: number | undefined,
+  detail: string,
+  code: string,
+): string | undefined {
+  if (status === 500 && SERVERS_UNAVAILABLE.test(detail))
+    return `Consul's servers have no leader or do not answer (consul ${what}); retry shortly`;
+  if (status === undefined && (UNREACHABLE_CODES.has(code) || /timed? ?out/i.test(detail)))
+    return `the Consul agent does not answer (consul ${what}${code === '' ? '' : `: ${code}`}); retry once it is back`;
+  return undefined;
 }
 
 /** The `Errors` of a rolled-back transaction's answer, if the body is one. */

@@ -10,6 +10,9 @@ export interface LockSessionTiming {
   readonly lockDelayMs: number;
 }
 
+/** How long a session that could not be destroyed is retried (then Consul's TTL ends it). */
+const DESTROY_RETRY_MS = 15 * 60_000;
+
 /** Consul's node health check, which Consul binds sessions to by default. */
 const SERF_HEALTH = 'serfHealth';
 
@@ -106,22 +109,55 @@ export class LockSession {
     return session;
   }
 
-  /** Stops keeping the session alive, destroys it (releasing what it holds) and removes the check. */
-  async close(): Promise<void> {
+  /**
+   * Stops keeping the session alive, destroys it (releasing what it holds; `releaseKey` first frees
+   * that key with `?release=`, to which Consul applies no lock-delay) and removes the check. When
+   * Consul does not answer (an outage), the destroy is retried in the background until it does:
+   * Consul restarts every session's TTL when a leader is elected, so a session left behind would
+   * otherwise hold the lock for two TTLs, and the lock-delay, after Consul is back.
+   */
+  async close(releaseKey?: string): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.stopLoops.abort();
     clearTimeout(this.watchdog);
     this.markLost(new Error('lock session closed'));
-    const errors: unknown[] = [];
-    await this.client.sessionDestroy(this.id, { timeoutMs: 5000 }).catch((err: unknown) => errors.push(err));
-    await this.client
-      .serviceDeregister(this.serviceId, { timeoutMs: 5000 })
-      .catch((err: unknown) => errors.push(err));
-    // If Consul could not be reached, the check is no longer passed: it goes critical within
-    // check_ttl and takes the session with it; the service is reaped a minute later.
-    if (errors.length > 0)
-      this.logger?.warn({ session: this.id, err: String(errors[0]) }, 'could not clean up the lock session');
+    const destroyed = await this.destroy(releaseKey).then(
+      () => true,
+      (err: unknown) => {
+        this.logger?.warn(
+          { session: this.id, err: (err as Error).message },
+          'could not destroy the lock session; retrying until Consul answers',
+        );
+        return false;
+      },
+    );
+    // Deregistering the check is local to the agent; it also invalidates the session once synced.
+    await this.client.serviceDeregister(this.serviceId, { timeoutMs: 5000 }).catch((err: unknown) => {
+      this.logger?.warn({ session: this.id, err: String(err) }, 'could not deregister the lock check');
+    });
+    if (!destroyed) void this.destroyEventually(releaseKey);
+  }
+
+  private async destroy(releaseKey: string | undefined): Promise<void> {
+    if (releaseKey !== undefined)
+      await this.client.kvPut(releaseKey, Buffer.alloc(0), { release: this.id }, { timeoutMs: 5000 });
+    await this.client.sessionDestroy(this.id, { timeoutMs: 5000 });
+  }
+
+  /** Retries destroy() (at most every 2 s, for up to DESTROY_RETRY_MS) without keeping the process alive. */
+  private async destroyEventually(releaseKey: string | undefined): Promise<void> {
+    const giveUpAt = Date.now() + DESTROY_RETRY_MS;
+    for (let wait = 250; Date.now() < giveUpAt; wait = Math.min(wait * 2, 2000)) {
+      await new Promise((resolve) => setTimeout(resolve, wait).unref());
+      try {
+        await this.destroy(releaseKey);
+        this.logger?.info({ session: this.id }, 'destroyed the lock session Consul could not be told about');
+        return;
+      } catch {
+        // still unreachable
+      }
+    }
   }
 
   /**
@@ -196,7 +232,9 @@ export class LockSession {
     const interval = this.timing.sessionTtlMs / 4;
     const retry = Math.min(500, interval);
     const stop = this.stopLoops.signal;
-    await pause(interval, stop);
+    // Counted from when open() began, not from when it returned: a create that Consul held back
+    // (a client agent waits out an election) must not eat into the first renewal's window.
+    await pause(Math.max(0, this.lastRenewOk + interval - Date.now()), stop);
     while (!stop.aborted && !this.lost.aborted) {
       const sentAt = Date.now();
       let wait = interval;

@@ -89,7 +89,7 @@ export class ConsulLock implements HaLock {
         cancel.throwIfAborted();
         logger?.warn({ err: (err as Error).message }, 'could not open a Consul lock session; retrying');
         await pause(backoff, cancel);
-        backoff = Math.min(backoff * 2, 5000);
+        backoff = Math.min(backoff * 2, 2000);
         continue;
       }
       backoff = 250;
@@ -212,8 +212,9 @@ export class ConsulLock implements HaLock {
       logger?.warn({ reason: reason.message }, 'lost the HA lock');
       lost.abort(reason);
       holding.stopWatch();
-      // Stop vouching for the session and destroy it, so Consul frees the key if it still held it.
-      void session.close();
+      // Stop vouching for the session and destroy it, freeing the key first if it still holds it
+      // (this node is fenced already), so that a standby can take it at once.
+      void session.close(key);
     };
     this.holding = holding;
     fences.set(fence);

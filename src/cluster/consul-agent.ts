@@ -1,12 +1,12 @@
 /**
  * A Consul agent for a local cluster (`tresor dev-cluster`, the tests, bench): the binary from
  * consul/ensure-consul.sh (CONSUL_BIN, PATH, or the cached build), run as `consul agent -dev` (or a
- * durable one-server cluster, or a client agent joined to a server) on loopback with its own data
+ * durable server of a one- or many-server cluster, or a client agent joined to servers) on loopback with its own data
  * folder, HTTP on the chosen port, DNS on the chosen port or off, the other ports free ones;
  * started once it sees a leader, restartable on the same ports.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOOPBACK, freePorts } from '../helper/ports.js';
@@ -73,6 +73,8 @@ export interface ConsulAgentOptions {
   readonly nodeName: string;
   /** Ports no other Consul port may take (the nodes', the resolver's). */
   readonly reserved?: ReadonlySet<number>;
+  /** Where this agent adds the ports it picks, so that agents started together pick distinct ones. */
+  readonly claim?: Set<number>;
   readonly env?: NodeJS.ProcessEnv;
   readonly relay?: LineSink;
   readonly nameWidth?: number;
@@ -84,10 +86,18 @@ export interface ConsulAgentOptions {
    */
   readonly durable?: boolean;
   /**
-   * A client agent (no server, no WAN, no gRPC) that joins the server whose serf LAN address this
-   * is (`127.0.0.1:PORT`, `-retry-join`); it is started once it sees that server as leader.
+   * With `durable`: how many servers the cluster has (`-bootstrap-expect`, default 1); the others'
+   * serf LAN addresses go in `joinSerfLan`. Servers of a cluster run with `raft_multiplier = 1`, as
+   * Consul recommends for production, so that an election takes about a second.
    */
-  readonly joinSerfLan?: string;
+  readonly bootstrapExpect?: number;
+  /**
+   * Serf LAN addresses (`127.0.0.1:PORT`) to `-retry-join`. Without `durable`: a client agent (no
+   * server, no WAN, no gRPC) that joins these servers; it is started once it sees a leader.
+   */
+  readonly joinSerfLan?: string | readonly string[];
+  /** This agent's serf LAN port (default: a free one); fixed ahead so that servers can join each other. */
+  readonly serfLanPort?: number;
   /**
    * Serve the HTTP API over TLS on `httpsPort` too, with `verify_incoming` (clients must present a
    * certificate of `caFile`) and `verify_outgoing`. The plain `httpPort` stays for the harness's
@@ -109,9 +119,15 @@ export interface ConsulAgentProcess {
   readonly httpAddr: string;
   /** `127.0.0.1:PORT` of its serf LAN gossip (what client agents join). */
   readonly serfLanAddr: string;
+  /** A server's `127.0.0.1:PORT` of its server RPC (what `/v1/status/leader` names); "" for a client. */
+  readonly serverAddr: string;
   readonly nodeName: string;
-  /** Kills the agent and starts a fresh one (empty state) on the same ports. */
+  /** Kills the agent and starts it again on the same ports (a dev agent with empty state). */
   restart(): Promise<void>;
+  /** Kills the agent (SIGKILL), keeping its data folder: an outage until resume(). */
+  halt(): Promise<void>;
+  /** Starts a halted agent again on the same ports and data folder; resolves once it sees a leader. */
+  resume(): Promise<void>;
 }
 
 /** Writes the agent's `tls` stanza (HCL) into its data folder and returns its path. */
@@ -135,23 +151,43 @@ function tlsConfigFile(dataDir: string, tls: NonNullable<ConsulAgentOptions['tls
   return file;
 }
 
+/** Writes a server's `performance` stanza (HCL) into its data folder and returns its path. */
+function raftConfigFile(dataDir: string): string {
+  const file = join(dataDir, 'performance.hcl');
+  writeFileSync(file, 'performance {\n  raft_multiplier = 1\n}\n');
+  return file;
+}
+
+function joins(options: ConsulAgentOptions): string[] {
+  const peers = options.joinSerfLan;
+  if (peers === undefined) return [];
+  return [
+    ...(typeof peers === 'string' ? [peers] : peers).map((p) => `-retry-join=${p}`),
+    '-retry-interval=1s',
+  ];
+}
+
 /** The flags that make the agent a dev server, a durable server or a client of `joinSerfLan`. */
 function modeArgs(options: ConsulAgentOptions, grpc: number, serfWan: number, server: number): string[] {
+  const expect = options.bootstrapExpect ?? 1;
+  if (options.durable === true)
+    return [
+      '-server',
+      `-bootstrap-expect=${expect}`,
+      ...(expect > 1 ? [`-config-file=${raftConfigFile(options.dataDir)}`, ...joins(options)] : []),
+      `-grpc-port=${grpc}`,
+      `-serf-wan-port=${serfWan}`,
+      `-server-port=${server}`,
+    ];
   if (options.joinSerfLan !== undefined)
     return [
-      `-retry-join=${options.joinSerfLan}`,
-      '-retry-interval=1s',
+      ...joins(options),
       // agents on one host: a random node id each, never one derived from the host
       '-disable-host-node-id=true',
       '-grpc-port=-1',
       '-serf-wan-port=-1',
     ];
-  return [
-    ...(options.durable === true ? ['-server', '-bootstrap-expect=1'] : ['-dev']),
-    `-grpc-port=${grpc}`,
-    `-serf-wan-port=${serfWan}`,
-    `-server-port=${server}`,
-  ];
+  return ['-dev', `-grpc-port=${grpc}`, `-serf-wan-port=${serfWan}`, `-server-port=${server}`];
 }
 
 /**
@@ -160,13 +196,19 @@ function modeArgs(options: ConsulAgentOptions, grpc: number, serfWan: number, se
  */
 export async function startConsulAgent(options: ConsulAgentOptions): Promise<ConsulAgentProcess> {
   const dnsPort = options.dnsPort ?? -1;
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const avoid = new Set([
     ...(options.reserved ?? []),
+    ...(options.claim ?? []),
     options.httpPort,
     dnsPort,
     ...(options.tls === undefined ? [] : [options.tls.httpsPort]),
   ]);
-  const [grpc = 0, serfLan = 0, serfWan = 0, server = 0] = await freePorts(4, true, avoid);
+  if (options.serfLanPort !== undefined) avoid.add(options.serfLanPort);
+  const [grpc = 0, free = 0, serfWan = 0, server = 0] = await freePorts(4, true, avoid);
+  const serfLan = options.serfLanPort ?? free;
+  for (const p of [grpc, free, serfWan, server]) options.claim?.add(p);
+  const isServer = options.durable === true || options.joinSerfLan === undefined;
   const args = [
     'agent',
     ...modeArgs(options, grpc, serfWan, server),
@@ -195,9 +237,17 @@ export async function startConsulAgent(options: ConsulAgentOptions): Promise<Con
     },
     httpAddr,
     serfLanAddr: `${LOOPBACK}:${serfLan}`,
+    serverAddr: isServer ? `${LOOPBACK}:${server}` : '',
     nodeName: options.nodeName,
     async restart() {
       await current.stop('SIGKILL', 0);
+      current = await launch();
+    },
+    async halt() {
+      await current.stop('SIGKILL', 0);
+    },
+    async resume() {
+      if (current.running()) throw new Error(`consul agent ${options.nodeName} is running`);
       current = await launch();
     },
   };

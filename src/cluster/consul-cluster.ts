@@ -1,6 +1,7 @@
 /**
- * A Consul topology on loopback as production runs it: one server (`consul agent -dev`) and `clients`
- * client agents joined to it, each with its own node name, data folder, HTTP and serf LAN port, so
+ * A Consul topology on loopback as production runs it: one server (`consul agent -dev`, or a durable
+ * one), or a cluster of `servers` durable servers that elect a leader among them, and `clients`
+ * client agents joined to them, each with its own node name, data folder, HTTP and serf LAN port, so
  * that every tresor node can talk to its own agent (and an agent can be frozen on its own). Ready
  * once every client sees the server as leader and the server's catalog has every client with a
  * passing `serfHealth` (what a lock session's node check needs).
@@ -8,18 +9,35 @@
 import { join } from 'node:path';
 import { type ConsulAgentProcess, leaderOf, startConsulAgent } from './consul-agent.js';
 import type { LineSink } from './managed-process.js';
-import { freePorts } from '../helper/ports.js';
+import { LOOPBACK, freePorts } from '../helper/ports.js';
+
+/** Awaits every start; when one fails, stops those that started and rethrows. */
+async function startAll(starts: readonly Promise<ConsulAgentProcess>[]): Promise<ConsulAgentProcess[]> {
+  const settled = await Promise.allSettled(starts);
+  const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed === undefined) return ok;
+  await Promise.all(ok.map((a) => a.process.stop('SIGKILL', 0)));
+  throw failed.reason;
+}
 
 /** Options of startConsulCluster. */
 export interface ConsulClusterOptions {
   readonly binary: string;
-  /** How many client agents to join to the server. */
+  /** How many client agents to join to the servers. */
   readonly clients: number;
-  /** Parent folder of the agents' data folders (`server`, `client0`, …). */
+  /**
+   * How many servers (default 1). More than one: durable servers (raft on disk) that elect a leader
+   * among them; one: a dev server, unless `durable`.
+   */
+  readonly servers?: number;
+  /** One durable server (raft on disk, survives halt()/resume()) instead of a dev server. */
+  readonly durable?: boolean;
+  /** Parent folder of the agents' data folders (`server`, `server1`, …, `client0`, …). */
   readonly dataDir: string;
-  /** Node names are `<prefix>-server`, `<prefix>-client0`, … */
+  /** Node names are `<prefix>-server`, `<prefix>-server1`, …, `<prefix>-client0`, … */
   readonly namePrefix: string;
-  /** The server's DNS port; -1 (the default) turns it off. */
+  /** The first server's DNS port; -1 (the default) turns it off. */
   readonly serverDnsPort?: number;
   /** Ports no agent may take. */
   readonly reserved?: ReadonlySet<number>;
@@ -29,7 +47,12 @@ export interface ConsulClusterOptions {
 
 /** A running server with its client agents. */
 export interface ConsulCluster {
+  /** The first server. */
   readonly server: ConsulAgentProcess;
+  /** Every server, the first one first. */
+  readonly servers: readonly ConsulAgentProcess[];
+  /** The server that is Raft leader now (as a running server sees it); undefined when none is. */
+  leader(): Promise<ConsulAgentProcess | undefined>;
   /** The client agents, in order (freeze one with `process.pid`). */
   readonly clients: readonly ConsulAgentProcess[];
   /** Waits until every client sees a leader and is alive (serfHealth passing) in the server's catalog. */
@@ -57,7 +80,7 @@ async function serfHealthy(serverHttp: string, node: string): Promise<boolean> {
   });
 }
 
-async function allReady(cluster: Omit<ConsulCluster, 'ready' | 'stop'>): Promise<string[]> {
+async function allReady(cluster: Pick<ConsulCluster, 'server' | 'clients'>): Promise<string[]> {
   const waiting: string[] = [];
   await Promise.all(
     cluster.clients.map(async (client) => {
@@ -69,24 +92,39 @@ async function allReady(cluster: Omit<ConsulCluster, 'ready' | 'stop'>): Promise
   return waiting;
 }
 
-/** Starts the server, then the clients (in parallel); resolves once ready(). */
+/** Starts the servers (in parallel: they wait for each other), then the clients; resolves once ready(). */
 export async function startConsulCluster(options: ConsulClusterOptions): Promise<ConsulCluster> {
   const reserved = new Set(options.reserved ?? []);
-  const [serverHttp = 0] = await freePorts(1, false, reserved);
-  reserved.add(serverHttp);
+  const count = options.servers ?? 1;
+  const serverHttp = await freePorts(count, false, reserved);
+  for (const p of serverHttp) reserved.add(p);
+  const serfPorts = await freePorts(count, true, reserved);
+  for (const p of serfPorts) reserved.add(p);
   const common = {
     binary: options.binary,
     reserved,
+    claim: new Set<number>(),
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.relay === undefined ? {} : { relay: options.relay }),
   };
-  const server = await startConsulAgent({
-    ...common,
-    httpPort: serverHttp,
-    ...(options.serverDnsPort === undefined ? {} : { dnsPort: options.serverDnsPort }),
-    dataDir: join(options.dataDir, 'server'),
-    nodeName: `${options.namePrefix}-server`,
-  });
+  const durable = count > 1 || options.durable === true;
+  const peers = serfPorts.map((p) => `${LOOPBACK}:${p}`);
+  const servers = await startAll(
+    serverHttp.map((httpPort, i) =>
+      startConsulAgent({
+        ...common,
+        httpPort,
+        ...(i === 0 && options.serverDnsPort !== undefined ? { dnsPort: options.serverDnsPort } : {}),
+        dataDir: join(options.dataDir, i === 0 ? 'server' : `server${i}`),
+        nodeName: `${options.namePrefix}-server${i === 0 ? '' : String(i)}`,
+        serfLanPort: serfPorts[i] ?? 0,
+        ...(durable ? { durable: true, bootstrapExpect: count } : {}),
+        ...(count > 1 ? { joinSerfLan: peers.filter((_, j) => j !== i) } : {}),
+      }),
+    ),
+  );
+  const server = servers[0];
+  if (server === undefined) throw new Error('a Consul cluster needs at least one server');
   const clients: ConsulAgentProcess[] = [];
   try {
     const httpPorts = await freePorts(options.clients, false, reserved);
@@ -98,7 +136,7 @@ export async function startConsulCluster(options: ConsulClusterOptions): Promise
           httpPort,
           dataDir: join(options.dataDir, `client${i}`),
           nodeName: `${options.namePrefix}-client${i}`,
-          joinSerfLan: server.serfLanAddr,
+          joinSerfLan: peers,
         }),
       ),
     );
@@ -106,13 +144,21 @@ export async function startConsulCluster(options: ConsulClusterOptions): Promise
     const failed = started.find((s) => s.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
   } catch (err) {
-    await Promise.all(clients.map((c) => c.process.stop('SIGKILL', 0)));
-    await server.process.stop('SIGKILL', 0);
+    await Promise.all([...clients, ...servers].map((c) => c.process.stop('SIGKILL', 0)));
     throw err;
   }
   const parts = { server, clients };
   const cluster: ConsulCluster = {
     ...parts,
+    servers,
+    async leader() {
+      for (const s of servers) {
+        if (!s.process.running()) continue;
+        const addr = await leaderOf(s.httpAddr);
+        if (addr !== '') return servers.find((x) => x.serverAddr === addr);
+      }
+      return undefined;
+    },
     async ready(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -127,7 +173,7 @@ export async function startConsulCluster(options: ConsulClusterOptions): Promise
     },
     async stop() {
       await Promise.all(clients.map((c) => c.process.stop('SIGKILL', 0)));
-      await server.process.stop('SIGKILL', 0);
+      await Promise.all(servers.map((s) => s.process.stop('SIGKILL', 0)));
     },
   };
   try {

@@ -98,17 +98,33 @@ export interface ConsulTopology {
   readonly server: ConsulAgent;
   /** The client agents, in order; `process.pid` to freeze one. */
   readonly clients: readonly ConsulAgentProcess[];
+  /** Every server (halt() and resume() one: its data folder stays). */
+  readonly servers: readonly ConsulAgentProcess[];
+  /** The server that is Raft leader now; undefined when none is. */
+  leader(): Promise<ConsulAgentProcess | undefined>;
   /** Waits until every client sees a leader and is alive in the server's catalog. */
   ready(timeoutMs?: number): Promise<void>;
   /** Kills every agent and removes the data folders. */
   stop(): Promise<void>;
 }
 
+/** Options of startConsulTopology. */
+export interface ConsulTopologyOptions {
+  /** How many servers (default 1); more than one are durable servers that elect a leader. */
+  readonly servers?: number;
+  /** One durable server (raft on disk) instead of a dev server. */
+  readonly durable?: boolean;
+}
+
 /**
- * Starts one Consul dev server (its DNS interface on) and `clients` client agents joined to it, on
- * free loopback ports; resolves once every client is joined and alive.
+ * Starts one Consul dev server (or `servers` durable ones; the first with its DNS interface on) and
+ * `clients` client agents joined to them, on free loopback ports; resolves once every client is
+ * joined and alive.
  */
-export async function startConsulTopology(clients: number): Promise<ConsulTopology> {
+export async function startConsulTopology(
+  clients: number,
+  options: ConsulTopologyOptions = {},
+): Promise<ConsulTopology> {
   const bin = await consulBinary();
   const [dns = 0] = await freePorts(1, true);
   const dataDir = mkdtempSync(join(tmpdir(), 'tresor-consul-'));
@@ -116,6 +132,7 @@ export async function startConsulTopology(clients: number): Promise<ConsulTopolo
   const cluster = await startConsulCluster({
     binary: bin,
     clients,
+    ...options,
     dataDir,
     namePrefix,
     serverDnsPort: dns,
@@ -137,6 +154,8 @@ export async function startConsulTopology(clients: number): Promise<ConsulTopolo
       stop,
     },
     clients: cluster.clients,
+    servers: cluster.servers,
+    leader: () => cluster.leader(),
     ready: (timeoutMs) => cluster.ready(timeoutMs),
     stop,
   };

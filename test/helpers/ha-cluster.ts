@@ -6,7 +6,7 @@ import { nodeConfig } from '../../src/cluster/tresor-node.js';
 import { freePort } from '../../src/helper/ports.js';
 import type { ConsulAgentProcess } from '../../src/cluster/consul-agent.js';
 import { startConsul, startConsulTopology } from './consul.js';
-import type { ConsulAgent, ConsulTopology } from './consul.js';
+import type { ConsulAgent, ConsulTopology, ConsulTopologyOptions } from './consul.js';
 import { startServerProcess } from './server-process.js';
 import type { ServerProcess } from './server-process.js';
 import { type ApiResponse, vaultApi } from './vault-api.js';
@@ -63,6 +63,8 @@ export interface HaClusterOptions {
    * storage "consul" pointing at its own agent, instead of every node on one dev agent.
    */
   readonly agentPerNode?: boolean;
+  /** With `agentPerNode`: the Consul servers (startConsulTopology's `servers` and `durable`). */
+  readonly consul?: ConsulTopologyOptions;
 }
 
 /**
@@ -75,7 +77,7 @@ export async function startHaCluster(
   extraStorage = '',
   opts: HaClusterOptions = {},
 ): Promise<HaCluster> {
-  const topology = opts.agentPerNode === true ? await startConsulTopology(count) : undefined;
+  const topology = opts.agentPerNode === true ? await startConsulTopology(count, opts.consul) : undefined;
   const consul = topology?.server ?? (await startConsul());
   const dir = await mkdtemp(join(tmpdir(), 'tresor-ha-'));
   const nodes: HaNode[] = [];

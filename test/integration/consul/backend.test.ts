@@ -203,7 +203,7 @@ describe('storage "consul" against a real Consul agent', () => {
   );
 
   it(
-    'fails with a storage error, not a hang, when Consul is unreachable',
+    'fails with a 503 that says Consul does not answer, not a hang, when Consul is unreachable',
     { timeout: TEST_TIMEOUT },
     async () => {
       const nowhere = new ConsulBackend(consulStorageConfig({ address: '127.0.0.1:1', path: 'vault/' }));
@@ -211,7 +211,12 @@ describe('storage "consul" against a real Consul agent', () => {
         await assert.rejects(
           nowhere.get('x'),
           (err: Error) =>
-            err instanceof VaultError && err.status === 500 && err.message.includes('ECONNREFUSED'),
+            err instanceof VaultError &&
+            err.status === 503 &&
+            err.expose &&
+            err.message.startsWith('storage unavailable: the Consul agent does not answer') &&
+            err.message.includes('ECONNREFUSED') &&
+            !err.message.includes('127.0.0.1'),
         );
       } finally {
         await nowhere.close();
