@@ -43,6 +43,11 @@ export interface ConsulClusterOptions {
   readonly reserved?: ReadonlySet<number>;
   readonly env?: NodeJS.ProcessEnv;
   readonly relay?: LineSink;
+  readonly nameWidth?: number;
+  /** Run every agent in its own process group. */
+  readonly detached?: boolean;
+  /** The first server's HTTP port (default: a free one). */
+  readonly serverHttpPort?: number;
 }
 
 /** A running server with its client agents. */
@@ -96,7 +101,9 @@ async function allReady(cluster: Pick<ConsulCluster, 'server' | 'clients'>): Pro
 export async function startConsulCluster(options: ConsulClusterOptions): Promise<ConsulCluster> {
   const reserved = new Set(options.reserved ?? []);
   const count = options.servers ?? 1;
+  if (options.serverHttpPort !== undefined) reserved.add(options.serverHttpPort);
   const serverHttp = await freePorts(count, false, reserved);
+  if (options.serverHttpPort !== undefined) serverHttp[0] = options.serverHttpPort;
   for (const p of serverHttp) reserved.add(p);
   const serfPorts = await freePorts(count, true, reserved);
   for (const p of serfPorts) reserved.add(p);
@@ -106,6 +113,8 @@ export async function startConsulCluster(options: ConsulClusterOptions): Promise
     claim: new Set<number>(),
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.relay === undefined ? {} : { relay: options.relay }),
+    ...(options.nameWidth === undefined ? {} : { nameWidth: options.nameWidth }),
+    detached: options.detached === true,
   };
   const durable = count > 1 || options.durable === true;
   const peers = serfPorts.map((p) => `${LOOPBACK}:${p}`);

@@ -1,6 +1,6 @@
 /**
  * `tresor dev-cluster [-nodes=3] [-base-port=8200] [-consul-bin=PATH] [-consul-port=8500]
- * [-dir=DIR] [-dns-port=8600] [-log-level=LEVEL]`: a local HA cluster on a real Consul for
+ * [-consul-servers=1|3|5] [-consul-agents] [-dir=DIR] [-dns-port=8600] [-log-level=LEVEL]`: a local HA cluster on a real Consul for
  * development. The work is in src/cli/dev-cluster/run.ts; this file declares the command and its flags.
  */
 import { FlagError, type FlagValues } from '../../helper/go/flags.js';
@@ -25,6 +25,11 @@ export function devClusterOptions(flags: FlagValues): DevClusterOptions {
   const basePort = port(flags, 'base-port', 1);
   if (basePort + 10 * (nodes - 1) + 1 > 65535)
     throw new FlagError(`-base-port ${basePort} leaves no room for ${nodes} nodes`);
+  const consulServers = flags.int('consul-servers');
+  if (![1, 3, 5].includes(consulServers))
+    throw new FlagError(
+      `-consul-servers must be 1, 3 or 5 (a quorum needs an odd number), not ${consulServers}`,
+    );
   const logLevel = flags.string('log-level').trim().toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) throw new FlagError(`unknown log level: ${flags.string('log-level')}`);
   return {
@@ -35,6 +40,8 @@ export function devClusterOptions(flags: FlagValues): DevClusterOptions {
     dir: flags.string('dir'),
     dnsPort: port(flags, 'dns-port', -1),
     logLevel,
+    consulServers,
+    consulAgents: flags.bool('consul-agents'),
   };
 }
 
@@ -61,7 +68,11 @@ export const devClusterCommand = defineCommand({
 
   Five nodes, keeping the keys file in ./.tresor-dev:
 
-      $ tresor dev-cluster -nodes=5 -dir=.tresor-dev`,
+      $ tresor dev-cluster -nodes=5 -dir=.tresor-dev
+
+  Three Consul servers and a client agent per node, as in production:
+
+      $ tresor dev-cluster -consul-servers=3 -consul-agents`,
   flags: [
     {
       title: 'Command Options',
@@ -92,6 +103,20 @@ export const devClusterCommand = defineCommand({
           default: 8500,
           usage:
             "HTTP port of Consul's API and UI; a free port is used instead when it is busy (0 always picks a free one).",
+        },
+        {
+          name: 'consul-servers',
+          kind: 'int',
+          default: 1,
+          usage:
+            'Number of Consul servers: 1 (a dev agent, state in memory) or 3 or 5 (servers with raft on disk that elect a leader, as in production; kill the leader to watch the cluster ride an election).',
+        },
+        {
+          name: 'consul-agents',
+          kind: 'bool',
+          default: false,
+          usage:
+            "Start a Consul client agent for each node and point the node's storage at it, as in production (an agent on every host).",
         },
         {
           name: 'dir',

@@ -15,6 +15,7 @@ import {
   startConsulAgent,
 } from '../../cluster/consul-agent.js';
 import { type NodeRole, roleOf } from '../../cluster/node-api.js';
+import { startConsulCluster } from '../../cluster/consul-cluster.js';
 import { nodeEnv, startTresorServer, tresorInvocation } from '../../cluster/tresor-node.js';
 import { LOOPBACK, freePorts, preferredPort, tcpFree } from '../../helper/ports.js';
 import type { CliIo } from '../output/io.js';
@@ -36,6 +37,10 @@ export interface DevClusterOptions {
   /** Preferred resolver port (udp and tcp); 0: any free port; -1: no resolver. */
   readonly dnsPort: number;
   readonly logLevel: string;
+  /** Consul servers: 1 (a dev agent) or 3 or 5 (durable servers that elect a leader). */
+  readonly consulServers: number;
+  /** A Consul client agent per node, each node's storage on its own agent, as in production. */
+  readonly consulAgents: boolean;
 }
 
 /** The name of the keys file. */
@@ -53,7 +58,10 @@ export async function runDevCluster(options: DevClusterOptions, io: CliIo): Prom
   const relay = (line: string): void => void io.stderr.write(`${line}\n`);
   const stop = new AbortController();
   const nodes = planNodes(options.nodes, options.basePort);
+  /** The (first) Consul server: what the banner, the keys file and the resolver use. */
   let consul: ConsulAgentProcess | undefined;
+  /** Every Consul agent, in stopping order: client agents first, then the servers. */
+  let agents: ConsulAgentProcess[] = [];
   let resolver: EmbeddedResolver | undefined;
   let watcher: NodeJS.Timeout | undefined;
   let exitCode = 0;
@@ -69,7 +77,8 @@ export async function runDevCluster(options: DevClusterOptions, io: CliIo): Prom
     // One Ctrl-C can arrive several times: from the terminal and relayed by npm and tsx.
     if (Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
     say(`==> ${signal} received again: killing every process of the dev cluster`);
-    for (const child of [consul?.process, ...nodes.map((n) => n.process)]) void child?.stop('SIGKILL', 0);
+    for (const child of [...agents.map((a) => a.process), ...nodes.map((n) => n.process)])
+      void child?.stop('SIGKILL', 0);
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);
@@ -101,34 +110,58 @@ export async function runDevCluster(options: DevClusterOptions, io: CliIo): Prom
     const binary = await resolveConsulBinary(options.consulBin, io.env, say);
     checkpoint();
     say(
-      `==> Starting Consul (${binary}) on ${LOOPBACK}:${consulPort.port}${consulPort.moved ? ` (${options.consulPort} is busy)` : ''}`,
+      `==> Starting Consul (${binary}) on ${LOOPBACK}:${consulPort.port}${consulPort.moved ? ` (${options.consulPort} is busy)` : ''}` +
+        (options.consulServers > 1 ? `: ${options.consulServers} servers` : '') +
+        (options.consulAgents ? `, a client agent per node` : ''),
     );
-    consul = await startConsulAgent({
-      binary,
-      httpPort: consulPort.port,
-      dataDir: join(workDir, 'consul'),
-      nodeName: 'tresor-dev',
-      reserved,
-      env: io.env,
-      relay,
-      nameWidth,
-      detached: true,
-    });
-    void consul.process.exited.then((how) => {
-      if (stop.signal.aborted) return;
-      say(`==> Consul ${how}: stopping the dev cluster`);
-      exitCode = 1;
-      stop.abort('consul');
-    });
+    const common = { binary, reserved, env: io.env, relay, nameWidth, detached: true };
+    let nodeAgents: readonly ConsulAgentProcess[] = [];
+    if (options.consulServers === 1 && !options.consulAgents) {
+      consul = await startConsulAgent({
+        ...common,
+        httpPort: consulPort.port,
+        dataDir: join(workDir, 'consul'),
+        nodeName: 'tresor-dev',
+      });
+      agents = [consul];
+    } else {
+      const cluster = await startConsulCluster({
+        ...common,
+        servers: options.consulServers,
+        clients: options.consulAgents ? nodes.length : 0,
+        serverHttpPort: consulPort.port,
+        dataDir: join(workDir, 'consul'),
+        namePrefix: 'tresor-dev',
+      });
+      consul = cluster.server;
+      nodeAgents = cluster.clients;
+      agents = [...cluster.clients, ...cluster.servers];
+      for (const a of agents) say(`==> Consul ${a.nodeName}: http://${a.httpAddr} (pid ${a.process.pid})`);
+    }
+    // A lone dev agent takes the cluster with it; of a Consul cluster, one agent may go (kill the
+    // leader to watch an election) and the rest carries on.
+    const alone = agents.length === 1;
+    for (const agent of agents)
+      void agent.process.exited.then((how) => {
+        if (stop.signal.aborted) return;
+        if (!alone) {
+          say(`==> Consul ${agent.nodeName} ${how}; the other agents carry on`);
+          return;
+        }
+        say(`==> Consul ${how}: stopping the dev cluster`);
+        exitCode = 1;
+        stop.abort('consul');
+      });
     checkpoint();
 
     say(`==> Starting ${nodes.length} tresor node(s) on storage "consul" (${DEV_STORAGE_PATH})`);
     const consulAddr = consul.httpAddr;
     const invocation = tresorInvocation();
     await Promise.all(
-      nodes.map(async (node) => {
+      nodes.map(async (node, i) => {
         const configPath = join(workDir, 'nodes', `${node.name}.hcl`);
-        await writeFile(configPath, devNodeConfig(node, consulAddr), { mode: 0o600 });
+        const agentAddr = nodeAgents[i]?.httpAddr ?? consulAddr;
+        await writeFile(configPath, devNodeConfig(node, agentAddr), { mode: 0o600 });
         const child = await startTresorServer({
           name: node.name,
           invocation,
@@ -171,7 +204,9 @@ export async function runDevCluster(options: DevClusterOptions, io: CliIo): Prom
           nodes: nodes.map((n) => ({ name: n.name, api_addr: n.addr })),
         }),
     });
-    await mountSecretKv(first, init.rootToken);
+    // Through the active node: a standby that has just settled may not know the active's address yet.
+    const roleNow = await Promise.all(nodes.map((n) => roleOf(n.addr)));
+    await mountSecretKv(nodes[roleNow.indexOf('active')] ?? first, init.rootToken);
     checkpoint();
 
     if (dnsPort !== undefined && dnsHttpPort !== undefined) {
@@ -219,7 +254,7 @@ export async function runDevCluster(options: DevClusterOptions, io: CliIo): Prom
     if (!stop.signal.aborted) stop.abort('error');
   } finally {
     clearInterval(watcher);
-    await shutDown({ nodes, roles, consul, resolver, say });
+    await shutDown({ nodes, roles, agents, resolver, say });
     await rm(workDir, { recursive: true, force: true });
     for (const s of signals) process.off(s, onSignal);
     say(
@@ -258,11 +293,11 @@ function watchRoles(
 async function shutDown(parts: {
   nodes: readonly DevNode[];
   roles: ReadonlyMap<string, NodeRole>;
-  consul: ConsulAgentProcess | undefined;
+  agents: readonly ConsulAgentProcess[];
   resolver: EmbeddedResolver | undefined;
   say: (text: string) => void;
 }): Promise<void> {
-  const { nodes, roles, consul, resolver, say } = parts;
+  const { nodes, roles, agents, resolver, say } = parts;
   if (resolver !== undefined) {
     await Promise.resolve(resolver.stop()).catch((err: unknown) => {
       say(`==> The DNS resolver did not stop cleanly: ${(err as Error).message}`);
@@ -276,9 +311,17 @@ async function shutDown(parts: {
     say(`==> Stopping ${group.map((n) => `${n.name} (${roles.get(n.name) ?? 'starting'})`).join(', ')}`);
     await Promise.all(group.map((n) => n.process?.stop('SIGTERM', GRACE_MS) ?? Promise.resolve()));
   }
-  if (consul?.process.running() === true) {
-    say('==> Stopping Consul');
-    consul.process.mute(); // its shutdown is a page of warnings about closed watches
-    await consul.process.stop('SIGINT', GRACE_MS);
-  }
+  const agentsUp = agents.filter((a) => a.process.running());
+  if (agentsUp.length > 0) say('==> Stopping Consul');
+  // Client agents first, then the servers; each group at once.
+  for (const group of [
+    agentsUp.filter((a) => a.serverAddr === ''),
+    agentsUp.filter((a) => a.serverAddr !== ''),
+  ])
+    await Promise.all(
+      group.map((agent) => {
+        agent.process.mute(); // its shutdown is a page of warnings about closed watches
+        return agent.process.stop('SIGINT', GRACE_MS);
+      }),
+    );
 }

@@ -27,14 +27,21 @@ describe('tresor dev-cluster', () => {
       dir: '',
       dnsPort: 8600,
       logLevel: 'info',
+      consulServers: 1,
+      consulAgents: false,
     });
     assert.equal(options(['-nodes=5', '-dns-port=-1', '-dir=/tmp/x']).nodes, 5);
+    const production = options(['-consul-servers=3', '-consul-agents']);
+    assert.equal(production.consulServers, 3);
+    assert.equal(production.consulAgents, true);
     for (const bad of [
       ['-nodes=0'],
       ['-nodes=10'],
       ['-base-port=65530'],
       ['-dns-port=-2'],
       ['-log-level=loud'],
+      ['-consul-servers=2'],
+      ['-consul-servers=0'],
     ]) {
       assert.throws(() => options(bad), FlagError, bad.join(' '));
     }
