@@ -134,11 +134,12 @@ export async function startConsulCluster(options: ConsulClusterOptions): Promise
   );
   const server = servers[0];
   if (server === undefined) throw new Error('a Consul cluster needs at least one server');
-  const clients: ConsulAgentProcess[] = [];
+  let clients: ConsulAgentProcess[];
   try {
     const httpPorts = await freePorts(options.clients, false, reserved);
     for (const p of httpPorts) reserved.add(p);
-    const started = await Promise.allSettled(
+    // startAll stops the clients that started when one fails; the servers are stopped here.
+    clients = await startAll(
       httpPorts.map((httpPort, i) =>
         startConsulAgent({
           ...common,
@@ -149,11 +150,8 @@ export async function startConsulCluster(options: ConsulClusterOptions): Promise
         }),
       ),
     );
-    for (const s of started) if (s.status === 'fulfilled') clients.push(s.value);
-    const failed = started.find((s) => s.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
   } catch (err) {
-    await Promise.all([...clients, ...servers].map((c) => c.process.stop('SIGKILL', 0)));
+    await Promise.all(servers.map((c) => c.process.stop('SIGKILL', 0)));
     throw err;
   }
   const parts = { server, clients };

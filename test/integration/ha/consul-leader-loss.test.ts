@@ -17,15 +17,15 @@ import { readBack, startWriteLoad } from '../../helpers/write-load.js';
 const CYCLES = 2;
 
 /** A running server of the topology. */
-async function running(topology: ConsulTopology): Promise<ConsulAgentProcess> {
+function running(topology: ConsulTopology): ConsulAgentProcess {
   const up = topology.servers.find((s) => s.process.running());
   if (up === undefined) throw new Error('no Consul server is running');
-  return Promise.resolve(up);
+  return up;
 }
 
 /** The session holding the HA lock key (storage path tresor/), read from a running server. */
 async function lockSession(topology: ConsulTopology): Promise<string | undefined> {
-  const res = await fetch(`http://${(await running(topology)).httpAddr}/v1/kv/tresor/core/lock`);
+  const res = await fetch(`http://${running(topology).httpAddr}/v1/kv/tresor/core/lock`);
   if (res.status !== 200) return undefined;
   const [pair] = (await res.json()) as { Session?: string }[];
   return pair?.Session;
@@ -107,9 +107,7 @@ describe(
               // Consul ended the session (a client agent's gossip can lag under load): the lock may move,
               // but the old session must be gone. Show why, from the old holder's warnings.
               moved++;
-              const info = await fetch(
-                `http://${(await running(topology)).httpAddr}/v1/session/info/${session}`,
-              );
+              const info = await fetch(`http://${running(topology).httpAddr}/v1/session/info/${session}`);
               assert.deepEqual(await info.json(), [], `cycle ${cycle}: the old session is gone`);
               console.log(
                 active
