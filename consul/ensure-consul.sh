@@ -4,7 +4,8 @@
 #   2. else `consul` found on PATH;
 #   3. else the cached build consul/.cache/consul-<version>, built from the Consul Go module pinned
 #      in consul/go/go.mod (through the Go module proxy) when it is missing.
-# Idempotent: a second run finds the cached binary at once. Concurrent runs wait for one build.
+# Idempotent: a second run finds the cached binary at once. Concurrent runs wait for one build
+# (scripts/go-build-cached.sh).
 # Exits non-zero with a message on stderr when no binary can be found or built.
 set -euo pipefail
 
@@ -39,26 +40,9 @@ fi
 command -v go >/dev/null 2>&1 ||
   fail "no consul binary: CONSUL_BIN is unset, none is on PATH, $bin is not built, and there is no Go toolchain to build it (install Go >= $(awk '$1 == "go" { print $2; exit }' "$here/go/go.mod"), or set CONSUL_BIN)"
 
-mkdir -p "$cache"
-# One build at a time: test processes running in parallel all call this script.
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$cache/.build.lock"
-  flock 9
-  if [[ -x "$bin" ]]; then
-    echo "$bin"
-    exit 0
-  fi
-fi
-
-log="$cache/build-$version.log"
-tmp="$bin.partial.$$"
-trap 'rm -f "$tmp"' EXIT
-started=$SECONDS
-if ! (cd "$here/go" && CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -buildvcs=false" go build -trimpath -ldflags='-s -w' -o "$tmp" .) >"$log" 2>&1; then
-  tail -n 20 "$log" >&2 || true
-  fail "building Consul $version with $(go version 2>/dev/null || echo go) failed; full log: $log"
-fi
-"$tmp" version >/dev/null 2>&1 || fail "the Consul $version binary built at $tmp does not run; see $log"
-mv -f "$tmp" "$bin"
-echo "built Consul $version in $((SECONDS - started)) s" >>"$log"
-echo "$bin"
+built="$("$here/../scripts/go-build-cached.sh" "$here/go" "$bin")" || fail "building Consul $version failed (see above)"
+"$built" version >/dev/null 2>&1 || {
+  rm -f "$built"
+  fail "the Consul $version binary built at $built does not run; see $built.log"
+}
+echo "$built"

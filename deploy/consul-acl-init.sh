@@ -5,9 +5,11 @@
 #   1. waits for the server to have a leader;
 #   2. bootstraps the ACL system once, keeping the management token in $BOOTSTRAP_DIR (a volume
 #      only this job mounts);
-#   3. creates or updates the policies `tresor` (consul/deploy/tresor-policy.hcl), `tresor-dns`
-#      (consul/deploy/dns-policy.hcl) and `consul-agent` (the agent's own node), and one token each;
-#   4. sets the agent token (kept across restarts: acl.enable_token_persistence);
+#   3. creates or updates the policies `tresor` (consul/deploy/tresor-policy.hcl) and `tresor-dns`
+#      (consul/deploy/dns-policy.hcl), and one token each;
+#   4. gives every agent named in $AGENTS (`node=host:port` entries, servers and client agents)
+#      its own token, a node identity that may register only that node (kept across restarts:
+#      acl.enable_token_persistence);
 #   5. writes tresor.token and dns.token to $TOKEN_DIR, owned by $TOKEN_UID (the tresor image's
 #      `node` user), mode 0400.
 #
@@ -20,7 +22,8 @@ POLICY_DIR="${POLICY_DIR:-/policies}"
 BOOTSTRAP_DIR="${BOOTSTRAP_DIR:-/acl}"
 TOKEN_DIR="${TOKEN_DIR:-/tokens}"
 TOKEN_UID="${TOKEN_UID:-1000}"
-AGENT_NODE_NAME="${AGENT_NODE_NAME:-consul-server}"
+AGENTS="${AGENTS:-consul1=consul1:8500}"
+DATACENTER="${DATACENTER:-dc1}"
 
 log() { echo "consul-acl-init: $*" >&2; }
 
@@ -78,28 +81,40 @@ upsert_policy() {
   fi
 }
 
-# ensure_token FILE POLICY DESCRIPTION [OWNER]: keeps a token that still works, else makes one.
+# ensure_token FILE DESCRIPTION OWNER CREATE_ARGS...: keeps a token that still works, else makes
+# one with `consul acl token create CREATE_ARGS...` (OWNER empty: root, mode 0600).
 ensure_token() {
-  if [ -s "$1" ] && CONSUL_HTTP_TOKEN="$(cat "$1")" consul acl token read -self >/dev/null 2>&1; then
+  file="$1"
+  description="$2"
+  owner="$3"
+  shift 3
+  if [ -s "$file" ] && CONSUL_HTTP_TOKEN="$(cat "$file")" consul acl token read -self >/dev/null 2>&1; then
     return 0
   fi
   mode=600
-  if [ -n "${4:-}" ]; then mode=400; fi
-  consul acl token create -policy-name "$2" -description "$3" | secret_of | write_secret "$1" "$mode" "${4:-}"
-  [ -s "$1" ] || { log "could not create a token for policy $2"; exit 1; }
-  log "token for policy $2 written to $1"
+  if [ -n "$owner" ]; then mode=400; fi
+  consul acl token create "$@" -description "$description" | secret_of | write_secret "$file" "$mode" "$owner"
+  [ -s "$file" ] || { log "could not create a token: $description"; exit 1; }
+  log "token written to $file ($description)"
 }
-
-agent_rules="$BOOTSTRAP_DIR/agent-policy.hcl"
-printf 'node "%s" {\n  policy = "write"\n}\nservice_prefix "" {\n  policy = "read"\n}\n' "$AGENT_NODE_NAME" >"$agent_rules"
 
 upsert_policy tresor "$POLICY_DIR/tresor-policy.hcl" "tresor server nodes: storage, HA lock, registration"
 upsert_policy tresor-dns "$POLICY_DIR/dns-policy.hcl" "tresor DNS resolver: catalog and lock key, read only"
-upsert_policy consul-agent "$agent_rules" "the Consul agent's own node registration"
 
-ensure_token "$BOOTSTRAP_DIR/agent.token" consul-agent "agent token of $AGENT_NODE_NAME"
-consul acl set-agent-token agent "$(cat "$BOOTSTRAP_DIR/agent.token")" >/dev/null
+for entry in $AGENTS; do
+  name="${entry%%=*}"
+  addr="${entry#*=}"
+  [ -n "$name" ] && [ "$addr" != "$entry" ] || { log "AGENTS entry \"$entry\" is not node=host:port"; exit 1; }
+  file="$BOOTSTRAP_DIR/agent-$name.token"
+  ensure_token "$file" "agent token of $name" "" -node-identity "$name:$DATACENTER"
+  i=0
+  until CONSUL_HTTP_ADDR="$addr" consul acl set-agent-token agent "$(cat "$file")" >/dev/null 2>&1; do
+    i=$((i + 1))
+    [ "$i" -lt 60 ] || { log "could not give agent $name ($addr) its token"; exit 1; }
+    sleep 1
+  done
+done
 
-ensure_token "$TOKEN_DIR/tresor.token" tresor "tresor server nodes (docker-compose)" "$TOKEN_UID"
-ensure_token "$TOKEN_DIR/dns.token" tresor-dns "tresor DNS resolver (docker-compose)" "$TOKEN_UID"
+ensure_token "$TOKEN_DIR/tresor.token" "tresor server nodes (docker-compose)" "$TOKEN_UID" -policy-name tresor
+ensure_token "$TOKEN_DIR/dns.token" "tresor DNS resolver (docker-compose)" "$TOKEN_UID" -policy-name tresor-dns
 log "ACLs ready"

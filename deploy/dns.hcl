@@ -5,7 +5,8 @@
 # from CONSUL_HTTP_TOKEN (read from CONSUL_HTTP_TOKEN_FILE; policy consul/deploy/dns-policy.hcl).
 
 consul {
-  address = "consul:8500"
+  # The resolver host's own Consul client agent (dns-consul in docker-compose.yml).
+  address = "dns-consul:8500"
   path    = "tresor/"
   service = "vault"
 }

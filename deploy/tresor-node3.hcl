@@ -4,7 +4,9 @@
 # CONSUL_HTTP_TOKEN_FILE (written by deploy/consul-acl-init.sh, policy consul/deploy/tresor-policy.hcl).
 
 storage "consul" {
-  address = "consul:8500"
+  # This host's own Consul client agent (tresor3-consul), which forwards to the three servers:
+  # the lock session and the registration live on that agent's node, as in production.
+  address = "tresor3-consul:8500"
   path    = "tresor/"
 
   # Registered as service "vault" with this node's fixed address on the compose network, so

@@ -38,4 +38,11 @@ export const requirements = [
     slow: 'building the pinned Consul from source with Go (first run only, several minutes)',
     why: 'a real Consul agent for the HA, storage and DNS tests',
   },
+  {
+    kind: 'script',
+    name: 'compose-config',
+    command: ['bash', 'test/tools/compose-config/ensure.sh'],
+    slow: 'building compose-go, the loader of docker compose, with Go (first run only)',
+    why: 'checks docker-compose.yml as `docker compose config` does (test/integration/deploy/compose-config.test.ts)',
+  },
 ];

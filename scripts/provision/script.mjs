@@ -1,6 +1,7 @@
 // Requirements that a script of the repository ensures, for the provisioning step
-// (scripts/provision/main.mjs): today Consul through consul/ensure-consul.sh, which uses
-// CONSUL_BIN or PATH and otherwise builds the pinned release through the Go module proxy.
+// (scripts/provision/main.mjs): Consul through consul/ensure-consul.sh, which uses CONSUL_BIN or
+// PATH and otherwise builds the pinned release through the Go module proxy, and the compose-go
+// checker through test/tools/compose-config/ensure.sh.
 import { spawn } from 'node:child_process';
 
 /** How long a script runs before the step says what it is doing. */

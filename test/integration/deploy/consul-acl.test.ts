@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +11,11 @@ import { markPeerDown } from '../../../consul/registration/peer-down.js';
 import { CONSUL_START_TIMEOUT, consulBinary } from '../../helpers/consul.js';
 import { REPO, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 
-// consul/deploy/agent.hcl (ACLs on, default deny), consul/deploy/tresor-policy.hcl, consul/deploy/dns-policy.hcl and
-// deploy/consul-acl-init.sh against a real Consul server: the script's tokens let a tresor node
-// do everything HA needs, and the resolver's token only read what it must.
+// consul/deploy/agent.hcl and server.hcl (ACLs on, default deny), consul/deploy/tresor-policy.hcl,
+// consul/deploy/dns-policy.hcl and deploy/consul-acl-init.sh against the compose stack's Consul
+// topology on loopback: three servers and the client agents of a tresor host and of the resolver's
+// host. The script gives every agent its own token; its tokens let a tresor node, through its own
+// client agent, do everything HA needs, and the resolver's token only read what it must.
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -22,13 +25,28 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ co
   });
 }
 
+/** One agent of the topology: its node name, role and loopback ports. */
+interface Agent {
+  name: string;
+  server: boolean;
+  http: number;
+  lan: number;
+  wan: number;
+  rpc: number;
+  process?: ChildProcess;
+}
+
+const SERVERS = ['consul1', 'consul2', 'consul3'];
+const CLIENTS = ['tresor1-consul', 'dns-consul'];
+
 describe(
-  'Consul ACLs for the compose stack: agent.hcl, the policies and consul-acl-init.sh',
+  'Consul ACLs for the compose stack: three servers, client agents, the policies and consul-acl-init.sh',
   { timeout: CONSUL_START_TIMEOUT },
   () => {
     let dir: string;
-    let consul: ChildProcess | undefined;
+    const agents: Agent[] = [];
     let http = '';
+    let clientHttp = '';
     let node: ServerProcess | undefined;
     let scriptEnv: NodeJS.ProcessEnv;
     const token = (name: string): Promise<string> =>
@@ -38,8 +56,9 @@ describe(
       path: string,
       secret?: string,
       body?: string,
+      addr = http,
     ): Promise<{ status: number; text: string }> => {
-      const res = await fetch(`http://${http}/v1/${path}`, {
+      const res = await fetch(`http://${addr}/v1/${path}`, {
         method,
         headers: secret === undefined ? {} : { 'X-Consul-Token': secret },
         ...(body === undefined ? {} : { body }),
@@ -54,18 +73,52 @@ describe(
         dir = await mkdtemp(join(tmpdir(), 'tresor-acl-'));
         await mkdir(join(dir, 'bin'));
         await symlink(binary, join(dir, 'bin', 'consul'));
-        const [httpPort, lan, wan, server] = await freePorts(4, true);
-        http = `127.0.0.1:${httpPort ?? 0}`;
-        // The compose agent config, moved to loopback and free ports for this machine.
-        const agent = (await readFile(join(REPO, 'consul/deploy/agent.hcl'), 'utf8'))
-          .replace(/^data_dir .*$/m, `data_dir = "${join(dir, 'data')}"`)
-          .replace(/^client_addr .*$/m, 'client_addr = "127.0.0.1"')
-          .replace(/^bind_addr .*$/m, 'bind_addr = "127.0.0.1"');
-        await writeFile(
-          join(dir, 'agent.hcl'),
-          `${agent}\nports {\n  http = ${httpPort ?? 0}\n  dns = -1\n  grpc = -1\n  serf_lan = ${lan ?? 0}\n  serf_wan = ${wan ?? 0}\n  server = ${server ?? 0}\n}\n`,
+        const names = [...SERVERS, ...CLIENTS];
+        const ports = await freePorts(names.length * 4, true);
+        const port = (i: number): number => ports[i] ?? 0;
+        names.forEach((name, i) =>
+          agents.push({
+            name,
+            server: SERVERS.includes(name),
+            http: port(4 * i),
+            lan: port(4 * i + 1),
+            wan: port(4 * i + 2),
+            rpc: port(4 * i + 3),
+          }),
         );
-        consul = spawn(binary, ['agent', `-config-file=${join(dir, 'agent.hcl')}`], { stdio: 'ignore' });
+        const joinAddrs = agents
+          .filter((a) => a.server)
+          .map((a) => `"127.0.0.1:${a.lan}"`)
+          .join(', ');
+        // The compose configs, moved to loopback and free ports for this machine.
+        const shared = (await readFile(join(REPO, 'consul/deploy/agent.hcl'), 'utf8'))
+          .replace(/^client_addr .*$/m, 'client_addr = "127.0.0.1"')
+          .replace(/^bind_addr .*$/m, 'bind_addr = "127.0.0.1"')
+          .replace(/^retry_join .*$/m, `retry_join = [${joinAddrs}]`);
+        assert.match(shared, /retry_join = \["127/);
+        const server = await readFile(join(REPO, 'consul/deploy/server.hcl'), 'utf8');
+        for (const a of agents) {
+          const home = join(dir, a.name);
+          await mkdir(home);
+          const ports = `ports {\n  http = ${a.http}\n  dns = -1\n  grpc = -1\n  grpc_tls = -1\n  serf_lan = ${a.lan}\n  serf_wan = ${a.server ? a.wan : -1}\n  server = ${a.rpc}\n}\n`;
+          await writeFile(
+            join(home, 'agent.hcl'),
+            `${shared.replace(/^data_dir .*$/m, `data_dir = "${join(home, 'data')}"`)}\n${ports}`,
+          );
+          const files = [join(home, 'agent.hcl')];
+          if (a.server) {
+            await writeFile(join(home, 'server.hcl'), server);
+            files.push(join(home, 'server.hcl'));
+          }
+          const log = openSync(join(home, 'agent.log'), 'w');
+          a.process = spawn(binary, ['agent', `-node=${a.name}`, ...files.map((f) => `-config-file=${f}`)], {
+            stdio: ['ignore', log, log],
+          });
+          closeSync(log);
+        }
+        const byName = (name: string): Agent => agents.find((a) => a.name === name) ?? assert.fail(name);
+        http = `127.0.0.1:${byName('consul1').http}`;
+        clientHttp = `127.0.0.1:${byName('tresor1-consul').http}`;
         scriptEnv = {
           PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`,
           CONSUL_HTTP_ADDR: http,
@@ -73,23 +126,68 @@ describe(
           BOOTSTRAP_DIR: join(dir, 'acl'),
           TOKEN_DIR: join(dir, 'tokens'),
           TOKEN_UID: String(process.getuid?.() ?? 0),
-          AGENT_NODE_NAME: 'consul-server',
+          AGENTS: agents.map((a) => `${a.name}=127.0.0.1:${a.http}`).join(' '),
         };
         const first = await run('sh', [join(REPO, 'deploy/consul-acl-init.sh')], scriptEnv);
-        assert.equal(first.code, 0, first.out);
+        if (first.code !== 0) {
+          const logs = await Promise.all(
+            agents.map(
+              async (a) =>
+                `--- ${a.name}\n${(await readFile(join(dir, a.name, 'agent.log'), 'utf8')).slice(-3000)}`,
+            ),
+          );
+          assert.fail(`consul-acl-init.sh failed:\n${first.out}\n${logs.join('\n')}`);
+        }
       },
       { timeout: CONSUL_START_TIMEOUT },
     );
 
     after(async () => {
       await node?.stop();
-      const agent = consul;
-      if (agent?.exitCode === null) {
-        const gone = new Promise((resolve) => agent.once('exit', resolve));
-        agent.kill('SIGKILL');
-        await gone;
+      for (const a of agents) {
+        const child = a.process;
+        if (child?.exitCode === null) {
+          const gone = new Promise((resolve) => child.once('exit', resolve));
+          child.kill('SIGKILL');
+          await gone;
+        }
       }
       await rm(dir, { recursive: true, force: true });
+    });
+
+    it('gives every agent a token of its own that may write its own node and nothing else', async () => {
+      const management = (await readFile(join(dir, 'acl', 'management.token'), 'utf8')).trim();
+      const members = JSON.parse((await consulApi('GET', 'catalog/nodes', management)).text) as {
+        Node: string;
+      }[];
+      assert.deepEqual(members.map((m) => m.Node).sort(), agents.map((a) => a.name).sort());
+      for (const a of agents) {
+        const file = join(dir, 'acl', `agent-${a.name}.token`);
+        assert.equal((await stat(file)).mode & 0o777, 0o600, file);
+        const secret = (await readFile(file, 'utf8')).trim();
+        const self = JSON.parse((await consulApi('GET', 'acl/token/self', secret)).text) as {
+          NodeIdentities?: { NodeName: string; Datacenter: string }[];
+          Policies?: unknown[];
+        };
+        assert.deepEqual(self.NodeIdentities, [{ NodeName: a.name, Datacenter: 'dc1' }], a.name);
+        assert.equal(self.Policies, undefined, `${a.name}: no policy beyond its node identity`);
+        const own = await consulApi(
+          'PUT',
+          'catalog/register',
+          secret,
+          JSON.stringify({ Node: a.name, Address: '127.0.0.1', SkipNodeUpdate: true }),
+        );
+        assert.equal(own.status, 200, `${a.name} may register its own node: ${own.text}`);
+        const other = agents.find((b) => b.name !== a.name)?.name ?? '';
+        const foreign = await consulApi(
+          'PUT',
+          'catalog/register',
+          secret,
+          JSON.stringify({ Node: other, Address: '127.0.0.1' }),
+        );
+        assert.equal(foreign.status, 403, `${a.name} may not write node ${other}`);
+        assert.equal((await consulApi('PUT', 'kv/tresor/x', secret, 'x')).status, 403);
+      }
     });
 
     it('writes the tokens owner-only, never prints them, and a second run keeps them', async () => {
@@ -108,14 +206,14 @@ describe(
       assert.equal((await consulApi('PUT', 'kv/tresor/x', undefined, 'x')).status, 403);
     });
 
-    it('lets a tresor node with the tresor token initialise, unseal, become active and register itself', async () => {
+    it('lets a tresor node with the tresor token, through its own client agent, initialise, unseal, become active and register itself', async () => {
       const secret = await token('tresor');
       const [port] = await freePorts(1);
       const addr = `http://127.0.0.1:${port ?? 0}`;
       const config = join(dir, 'node.hcl');
       await writeFile(
         config,
-        `storage "consul" {\n  address = "${http}"\n  path = "tresor/"\n}\nlistener "tcp" {\n  address = "127.0.0.1:${port ?? 0}"\n  tls_disable = true\n}\napi_addr = "${addr}"\ncluster_addr = "https://127.0.0.1:${(port ?? 0) + 1}"\n`,
+        `storage "consul" {\n  address = "${clientHttp}"\n  path = "tresor/"\n}\nlistener "tcp" {\n  address = "127.0.0.1:${port ?? 0}"\n  tls_disable = true\n}\napi_addr = "${addr}"\ncluster_addr = "https://127.0.0.1:${(port ?? 0) + 1}"\n`,
       );
       node = await startServerProcess([`-config=${config}`], `${addr}/v1/sys/health`, {
         CONSUL_HTTP_TOKEN: secret,
@@ -136,9 +234,13 @@ describe(
         const health = (await fetch(`${addr}/v1/sys/health`)).status;
         const services = JSON.parse(
           (await consulApi('GET', 'health/service/vault?passing=true', management)).text,
-        ) as { Service: { Tags: string[] } }[];
+        ) as { Node: { Node: string }; Service: { Tags: string[] } }[];
         const tags = services[0]?.Service.Tags ?? [];
-        if (health === 200 && tags.includes('active')) break;
+        if (health === 200 && tags.includes('active')) {
+          // Registered through its own client agent, on that agent's node, as in production.
+          assert.equal(services[0]?.Node.Node, 'tresor1-consul');
+          break;
+        }
         assert.ok(
           Date.now() < deadline,
           `active and registered within 20 s (health ${health}, tags ${tags.join(',')})\n${node.output()}`,

@@ -51,6 +51,14 @@ export const services = obj(compose.services, 'services');
 export const service = (name: string): Obj => obj(services[name], `service ${name}`);
 /** The tresor server nodes. */
 export const NODES = ['tresor1', 'tresor2', 'tresor3'];
+/** The three Consul servers. */
+export const CONSUL_SERVERS = ['consul1', 'consul2', 'consul3'];
+/** The hosts that run a Consul client agent beside them (`<host>-consul`). */
+export const AGENT_HOSTS = [...NODES, 'dns'];
+/** The Consul client agents, one per host. */
+export const CONSUL_AGENTS = AGENT_HOSTS.map((h) => `${h}-consul`);
+/** Every service that runs `consul agent`. */
+export const CONSUL = [...CONSUL_SERVERS, ...CONSUL_AGENTS];
 /** The services that run the tresor image. */
 export const TRESOR_IMAGE = [...NODES, 'dns', 'demo', 'cluster-init'];
 

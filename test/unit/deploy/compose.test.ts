@@ -8,6 +8,8 @@ import { parseHcl } from '../../../src/helper/hcl.js';
 import { loadResolverConfig } from '../../../dns/config.js';
 import {
   type Obj,
+  CONSUL,
+  CONSUL_SERVERS,
   NODES,
   REPO,
   TRESOR_IMAGE,
@@ -32,10 +34,10 @@ import {
 // they mount, and load every tresor and resolver config with the real loaders.
 
 describe('docker-compose.yml', () => {
-  it('has Consul, its ACL job, three tresor nodes, the init job, the resolver and the demo client', () => {
+  it('has three Consul servers, a client agent per host, the ACL job, three tresor nodes, the init job, the resolver and the demo client', () => {
     assert.deepEqual(
       Object.keys(services).sort(),
-      ['cluster-init', 'consul', 'consul-acl-init', 'demo', 'dns', ...NODES].sort(),
+      [...CONSUL, 'cluster-init', 'consul-acl-init', 'demo', 'dns', ...NODES].sort(),
     );
     assert.equal(compose.name, 'tresor');
   });
@@ -52,7 +54,7 @@ describe('docker-compose.yml', () => {
       );
     }
     const pinned = /^\s*github\.com\/hashicorp\/consul v(\S+)/m.exec(read('consul/go/go.mod'))?.[1];
-    for (const name of ['consul', 'consul-acl-init']) {
+    for (const name of [...CONSUL, 'consul-acl-init']) {
       assert.equal(
         service(name).image,
         `hashicorp/consul:${pinned ?? '?'}`,
@@ -72,7 +74,9 @@ describe('docker-compose.yml', () => {
       }
     }
     assert.equal(new Set(published).size, published.length, `no host port twice: ${published.join(' ')}`);
-    assert.deepEqual(strings(service('consul').ports, 'consul.ports'), ['127.0.0.1:8500:8500']);
+    assert.deepEqual(strings(service('consul1').ports, 'consul1.ports'), ['127.0.0.1:8500:8500']);
+    for (const name of CONSUL.filter((n) => n !== 'consul1'))
+      assert.equal(service(name).ports, undefined, `${name} publishes nothing`);
     assert.deepEqual(
       NODES.map((n) => strings(service(n).ports, n)[0]),
       ['127.0.0.1:8200:8200', '127.0.0.1:8210:8200', '127.0.0.1:8220:8200'],
@@ -128,11 +132,17 @@ describe('docker-compose.yml', () => {
           assert.equal(service(target).restart, 'no', `${target} is a one-shot job`);
       }
     }
-    for (const n of NODES)
-      assert.equal(
-        obj(obj(service(n).depends_on, n)['consul-acl-init'], n).condition,
-        'service_completed_successfully',
-      );
+    for (const n of [...NODES, 'dns']) {
+      const deps = obj(service(n).depends_on, n);
+      assert.deepEqual(Object.keys(deps).sort(), [`${n}-consul`, 'consul-acl-init'].sort(), n);
+      assert.equal(obj(deps['consul-acl-init'], n).condition, 'service_completed_successfully');
+      assert.equal(obj(deps[`${n}-consul`], n).condition, 'service_healthy', `${n} waits for its agent`);
+    }
+    // The ACL job gives every agent its token, so it waits for all of them.
+    assert.deepEqual(
+      Object.keys(obj(service('consul-acl-init').depends_on, 'acl-init')).sort(),
+      [...CONSUL].sort(),
+    );
     assert.deepEqual(Object.keys(obj(service('cluster-init').depends_on, 'cluster-init')).sort(), NODES);
     const demo = obj(service('demo').depends_on, 'demo');
     assert.equal(obj(demo.dns, 'demo→dns').condition, 'service_healthy');
@@ -163,6 +173,7 @@ describe('docker-compose.yml', () => {
       read('docker-compose.yml'),
       ...['dns.hcl', ...NODES.map((_, i) => `tresor-node${i + 1}.hcl`)].map((f) => read(`deploy/${f}`)),
       read('consul/deploy/agent.hcl'),
+      read('consul/deploy/server.hcl'),
     ];
     for (const text of texts) assert.deepEqual(publicIps(text), []);
     assert.deepEqual(publicIps(allStrings(compose).join(' ')), []);
@@ -184,7 +195,7 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(strings(service('demo').dns, 'demo.dns'), [fixed.dns]);
   });
 
-  it('runs each node on a config the real loader accepts: storage consul at consul:8500, its own api_addr and service_address', async () => {
+  it('runs each node on a config the real loader accepts: storage consul through its own agent, its own api_addr and service_address', async () => {
     const paths = new Set<string>();
     for (const name of NODES) {
       const path = bindSource(name, '/etc/tresor/tresor.hcl');
@@ -193,7 +204,7 @@ describe('docker-compose.yml', () => {
       const config = await loadConfig([path], { env: {} });
       if (config.storage.type !== 'consul')
         assert.fail(`${name}: storage is ${config.storage.type}, not consul`);
-      assert.equal(config.storage.address, 'consul:8500');
+      assert.equal(config.storage.address, `${name}-consul:8500`);
       assert.equal(config.storage.path, 'tresor/');
       const ip = fixedIp(name);
       assert.equal(config.storage.serviceAddress, ip);
@@ -212,7 +223,7 @@ describe('docker-compose.yml', () => {
     const path = bindSource('dns', '/etc/tresor/dns.hcl');
     assert.deepEqual(strings(service('dns').command, 'dns'), ['dns', '-config=/etc/tresor/dns.hcl']);
     const config = await loadResolverConfig(path, {});
-    assert.equal(config.consul.address, 'consul:8500');
+    assert.equal(config.consul.address, 'dns-consul:8500');
     assert.equal(config.consul.path, 'tresor/');
     assert.equal(config.consul.service, 'vault');
     assert.equal(config.domain, 'consul');
@@ -228,8 +239,7 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('runs Consul with ACLs enforced and least-privilege policies that match the storage path', async () => {
-    assert.ok(bindSource('consul', '/consul/config/agent.hcl').endsWith('consul/deploy/agent.hcl'));
+  it('runs three Consul servers and a client agent per host, each its own node with its own data, ACLs enforced', async () => {
     const agent = await parseHcl(read('consul/deploy/agent.hcl'), 'agent.hcl');
     assert.deepEqual((agent.acl as Obj[])[0], {
       enabled: true,
@@ -237,9 +247,40 @@ describe('docker-compose.yml', () => {
       down_policy: 'extend-cache',
       enable_token_persistence: true,
     });
-    assert.equal((agent.ui_config as Obj[])[0]?.enabled, true);
-    assert.equal(agent.server, true);
-    assert.equal(agent.bootstrap_expect, 1);
+    assert.deepEqual(agent.retry_join, CONSUL_SERVERS);
+    assert.equal(agent.server, undefined, 'agent.hcl is shared: servers say so in server.hcl');
+    assert.equal(agent.node_name, undefined, 'each service names its node');
+    const server = await parseHcl(read('consul/deploy/server.hcl'), 'server.hcl');
+    assert.equal(server.server, true);
+    assert.equal(server.bootstrap_expect, CONSUL_SERVERS.length);
+    assert.equal((server.ui_config as Obj[])[0]?.enabled, true);
+    assert.equal(server.session_ttl_min, '1s');
+    const dataVolumes = new Set<string>();
+    for (const name of CONSUL) {
+      assert.deepEqual(strings(service(name).command, name), ['agent', `-node=${name}`]);
+      assert.ok(bindSource(name, '/consul/config/agent.hcl').endsWith('consul/deploy/agent.hcl'), name);
+      const isServer = CONSUL_SERVERS.includes(name);
+      assert.equal(
+        mounts(name).some((m) => m.target === '/consul/config/server.hcl'),
+        isServer,
+        `${name} ${isServer ? 'is' : 'is not'} a server`,
+      );
+      const data = mounts(name).find((m) => m.target === '/consul/data');
+      assert.ok(data !== undefined && !data.source.startsWith('./'), `${name} keeps its data in a volume`);
+      dataVolumes.add(data.source);
+    }
+    assert.equal(dataVolumes.size, CONSUL.length, 'no two agents share a data folder');
+    // consul-acl-init gives each agent, by its node name and address, a token of its own.
+    const agents = str(obj(service('consul-acl-init').environment, 'acl-init').AGENTS, 'AGENTS')
+      .trim()
+      .split(/\s+/);
+    assert.deepEqual(
+      agents,
+      CONSUL.map((n) => `${n}=${n}:8500`),
+    );
+  });
+
+  it('grants least-privilege policies that match the storage path', async () => {
     const tresor = await parseHcl(read('consul/deploy/tresor-policy.hcl'), 'tresor-policy.hcl');
     assert.deepEqual(Object.keys(tresor.key_prefix as Obj), ['tresor/']);
     assert.deepEqual(Object.keys(tresor.service_prefix as Obj).sort(), ['tresor-lock', 'vault']);
