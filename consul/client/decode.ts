@@ -46,9 +46,45 @@ const UNREACHABLE_CODES = new Set([
   'ENOENT',
 ]);
 
-/** What a client agent answers (HTTP 500) while its servers elect a leader, or are gone. */
-const SERVERS_UNAVAILABLE =
-  /no cluster leader|no known consul servers|no path to datacenter|failed to get conn|connection refused|connection reset|i\/o timeout|\bEOF\b|leadership lost|not the leader|raft is already shutdown/i;
+/**
+ * What an agent answers (HTTP 500) while its servers elect a leader, or are gone: Consul's own
+ * errors (agent/structs/errors.go), Raft's, those of yamux (the RPC multiplexer) and of the
+ * connection under it, as Consul 1.22 words them.
+ */
+const SERVERS_UNAVAILABLE = new RegExp(
+  [
+    // Consul
+    'no cluster leader',
+    'no known consul servers',
+    'no path to datacenter',
+    'not ready to serve consistent reads',
+    'raft leader not found in server lookup mapping',
+    'failed to get conn',
+    // Raft
+    'leadership lost',
+    'not the leader',
+    'leadership transfer in progress',
+    'timed out enqueuing operation',
+    'raft is already shutdown',
+    // yamux
+    'session shutdown',
+    'stream closed',
+    'i/o deadline reached',
+    'remote end is not accepting connections',
+    'connection write timeout',
+    'keepalive timeout',
+    // the TCP connection to a server
+    'connection refused',
+    'connection reset',
+    'broken pipe',
+    'use of closed network connection',
+    'no route to host',
+    'network is unreachable',
+    'i/o timeout',
+    '\\bEOF\\b',
+  ].join('|'),
+  'i',
+);
 
 /**
  * Why Consul cannot serve anything right now, in words safe to show a client (no address, no key),

@@ -11,14 +11,19 @@ import { type ConsulAgentProcess, leaderOf, startConsulAgent } from './consul-ag
 import type { LineSink } from './managed-process.js';
 import { LOOPBACK, freePorts } from '../helper/ports.js';
 
-/** Awaits every start; when one fails, stops those that started and rethrows. */
+/**
+ * Awaits every start; when any fails, stops those that started and throws with every failure: a
+ * server that waited in vain for a quorum is only a symptom of the one that could not start.
+ */
 async function startAll(starts: readonly Promise<ConsulAgentProcess>[]): Promise<ConsulAgentProcess[]> {
   const settled = await Promise.allSettled(starts);
   const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const failed = settled.find((s) => s.status === 'rejected');
-  if (failed === undefined) return ok;
+  const failed = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+  if (failed.length === 0) return ok;
   await Promise.all(ok.map((a) => a.process.stop('SIGKILL', 0)));
-  throw failed.reason;
+  if (failed.length === 1) throw failed[0];
+  const message = failed.map((e, i) => `(${i + 1}) ${e instanceof Error ? e.message : String(e)}`).join('\n');
+  throw new AggregateError(failed, `${failed.length} Consul agents failed to start:\n${message}`);
 }
 
 /** Options of startConsulCluster. */

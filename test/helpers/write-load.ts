@@ -114,3 +114,13 @@ export async function readBack(c: HaCluster, node: HaNode, acks: readonly Ack[])
   );
   return lost;
 }
+
+/** The nodes' "request failed" log lines (an internal error's cause), each prefixed with the node's name. */
+export function requestFailures(c: HaCluster, width = 1500): string[] {
+  return c.nodes.flatMap((n) =>
+    (n.process?.output() ?? '')
+      .split('\n')
+      .filter((line) => line.includes('"request failed"'))
+      .map((line) => `${n.name}: ${line.slice(0, width)}`),
+  );
+}

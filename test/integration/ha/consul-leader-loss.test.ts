@@ -4,7 +4,7 @@ import type { ConsulAgentProcess } from '../../../src/cluster/consul-agent.js';
 import { mountSecretKv } from '../../../src/cluster/bootstrap.js';
 import { CONSUL_START_TIMEOUT, type ConsulTopology } from '../../helpers/consul.js';
 import { startHaCluster, type HaCluster } from '../../helpers/ha-cluster.js';
-import { readBack, startWriteLoad } from '../../helpers/write-load.js';
+import { readBack, requestFailures, startWriteLoad } from '../../helpers/write-load.js';
 
 /**
  * Consul as operators run it: three durable servers that elect a leader among them, and a client
@@ -136,7 +136,7 @@ describe(
         assert.equal(
           load.failures.get('500'),
           undefined,
-          'an election is a 503 that says so, not an internal error',
+          `an election is a 503 that says so, not an internal error:\n${requestFailures(c).join('\n')}`,
         );
         assert.deepEqual(await readBack(c, await c.active(), load.acks), []);
       },

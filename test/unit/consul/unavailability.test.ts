@@ -11,6 +11,14 @@ describe('Consul unavailability: 503 that says why, instead of an internal error
       'rpc error making call: EOF',
       'rpc error making call: leadership lost while committing log',
       'No known Consul servers',
+      // seen when the leader was killed under load: the agent's RPC connection to it broke
+      'rpc error making call: rpc error making call: write tcp 127.0.0.1:44581->127.0.0.1:37695: write: broken pipe',
+      'rpc error making call: Not ready to serve consistent reads',
+      'rpc error making call: Raft leader not found in server lookup mapping',
+      'rpc error making call: session shutdown',
+      'rpc error making call: stream closed',
+      'rpc error making call: i/o deadline reached',
+      'rpc error making call: use of closed network connection',
     ])
       assert.match(
         unavailability('kv.get', 500, detail, '') ?? '',
