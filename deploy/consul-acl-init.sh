@@ -16,7 +16,7 @@
 # Tokens are never printed. See consul/README.md for the same steps by hand.
 set -eu
 
-: "${CONSUL_HTTP_ADDR:=consul:8500}"
+: "${CONSUL_HTTP_ADDR:=consul1:8500}"
 export CONSUL_HTTP_ADDR
 POLICY_DIR="${POLICY_DIR:-/policies}"
 BOOTSTRAP_DIR="${BOOTSTRAP_DIR:-/acl}"

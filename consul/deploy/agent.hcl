@@ -10,8 +10,10 @@ datacenter = "dc1"
 data_dir   = "/consul/data"
 log_level  = "INFO"
 
-# Every agent finds the cluster through the three servers, and keeps trying until they answer.
-retry_join = ["consul1", "consul2", "consul3"]
+# Every agent finds the cluster through the three servers, and keeps trying until they answer:
+# every 5 s rather than Consul's 30 s, since the whole stack starts at once.
+retry_join     = ["consul1", "consul2", "consul3"]
+retry_interval = "5s"
 
 # The HTTP API listens on every interface of the container: on a client agent, for the tresor
 # node or the resolver of the same host; docker-compose.yml publishes only consul1's port 8500,

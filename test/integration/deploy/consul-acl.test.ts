@@ -5,6 +5,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { leaderOf } from '../../../src/cluster/consul-agent.js';
 import { freePorts } from '../../../src/helper/ports.js';
 import { ConsulClient } from '../../../consul/client/client.js';
 import { markPeerDown } from '../../../consul/registration/peer-down.js';
@@ -115,6 +116,14 @@ describe(
             stdio: ['ignore', log, log],
           });
           closeSync(log);
+        }
+        // As in the compose file, the ACL job starts once every agent is healthy: it sees a leader.
+        const deadline = Date.now() + 120_000;
+        for (const a of agents) {
+          while ((await leaderOf(`127.0.0.1:${a.http}`)) === '') {
+            assert.ok(Date.now() < deadline, `${a.name} sees a Consul leader within 120 s`);
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
         }
         const byName = (name: string): Agent => agents.find((a) => a.name === name) ?? assert.fail(name);
         http = `127.0.0.1:${byName('consul1').http}`;
@@ -316,7 +325,8 @@ describe(
       try {
         const refused = await markPeerDown(reader, { service: 'vault' }, 'http://10.9.9.9:8200');
         assert.equal(refused.outcome, 'failed');
-        assert.match(refused.error ?? '', /HTTP 403: Permission denied/);
+        // A follower forwards the write to the leader and wraps the refusal: "rpc error making call: …".
+        assert.match(refused.error ?? '', /HTTP 403: (rpc error making call: )?Permission denied/);
       } finally {
         reader.close();
       }
