@@ -65,7 +65,7 @@ try {
     });
     nodes.push({ name, addr, proc });
   }
-  const init = await bootstrapCluster(nodes, { shares: 1, threshold: 1, settle: true });
+  const init = await bootstrapCluster(nodes, { shares: 1, threshold: 1 });
   const roles = await waitForRoles(nodes);
   const active = nodes[roles.indexOf('active')];
   const standby = nodes[roles.indexOf('standby')];

@@ -30,19 +30,6 @@ fi
 version="$(awk '$1 == "github.com/hashicorp/consul" && $2 ~ /^v[0-9]/ { print $2; exit }' "$here/go/go.mod")"
 [[ -n "$version" ]] || fail "cannot read the pinned Consul version from $here/go/go.mod"
 
-cache="$here/.cache"
-bin="$cache/consul-$version"
-if [[ -x "$bin" ]]; then
-  echo "$bin"
-  exit 0
-fi
-
-command -v go >/dev/null 2>&1 ||
-  fail "no consul binary: CONSUL_BIN is unset, none is on PATH, $bin is not built, and there is no Go toolchain to build it (install Go >= $(awk '$1 == "go" { print $2; exit }' "$here/go/go.mod"), or set CONSUL_BIN)"
-
-built="$("$here/../scripts/go-build-cached.sh" "$here/go" "$bin")" || fail "building Consul $version failed (see above)"
-"$built" version >/dev/null 2>&1 || {
-  rm -f "$built"
-  fail "the Consul $version binary built at $built does not run; see $built.log"
-}
-echo "$built"
+bin="$here/.cache/consul-$version"
+"$here/../scripts/go-build-cached.sh" "$here/go" "$bin" version ||
+  fail "no consul binary: CONSUL_BIN is unset, none is on PATH, and Consul $version could not be built (see above); install Go >= $(awk '$1 == "go" { print $2; exit }' "$here/go/go.mod") or set CONSUL_BIN"

@@ -74,8 +74,6 @@ export async function waitForRoles(nodes: readonly BootNode[], timeoutMs = 30_00
 export interface BootstrapOptions extends KeyShares {
   /** Unseal all nodes at once (default: one after the other, in order). */
   readonly parallel?: boolean;
-  /** Wait for one active node and standbys (default false). */
-  readonly settle?: boolean;
   /** Called between init and unseal (to keep the keys somewhere). */
   readonly onInit?: (init: InitResult) => Promise<void>;
 }
@@ -94,7 +92,6 @@ export async function bootstrapCluster(
   } else {
     for (const n of nodes) await unsealNode(n, init.keysB64, options.threshold);
   }
-  if (options.settle === true) await waitForRoles(nodes);
   return init;
 }
 

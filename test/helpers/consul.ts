@@ -160,3 +160,22 @@ export async function startConsulTopology(
     stop,
   };
 }
+
+/** The HA lock key of the test clusters (storage path tresor/) as a Consul agent has it. */
+export interface LockKey {
+  /** The session holding it; undefined when free or missing. */
+  readonly session: string | undefined;
+  /** Its value (the holder's advertisement), "" when missing. */
+  readonly value: string;
+}
+
+/** Reads tresor/core/lock through the agent at `httpAddr` (`127.0.0.1:PORT`). */
+export async function lockKey(httpAddr: string): Promise<LockKey> {
+  const res = await fetch(`http://${httpAddr}/v1/kv/tresor/core/lock`);
+  if (res.status !== 200) return { session: undefined, value: '' };
+  const [pair] = (await res.json()) as { Session?: string; Value?: string | null }[];
+  return {
+    session: pair?.Session,
+    value: Buffer.from(pair?.Value ?? '', 'base64').toString('utf8'),
+  };
+}

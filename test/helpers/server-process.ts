@@ -63,19 +63,31 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `tresor <args>` (the real CLI) and collects its exit code and output. */
-export function cli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+/** Runs `file args` and collects its exit code (1 when it could not run) and output. */
+export function runCommand(
+  file: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/main.ts', ...args],
-      { cwd: REPO, env: envWithout(env), timeout: 60_000 },
+      file,
+      args,
+      { cwd: options.cwd ?? REPO, env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000 },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
         resolve({ code, stdout, stderr });
       },
     );
-    if (input !== undefined) child.stdin?.end(input);
+    if (options.input !== undefined) child.stdin?.end(options.input);
     else child.stdin?.end();
+  });
+}
+
+/** Runs `tresor <args>` (the real CLI) and collects its exit code and output. */
+export function cli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+  return runCommand(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    env: envWithout(env),
+    ...(input === undefined ? {} : { input }),
   });
 }

@@ -31,7 +31,16 @@ export interface WriteLoad {
   stop(): Promise<void>;
 }
 
-async function write(node: HaNode, token: string, key: string, value: string): Promise<string> {
+/**
+ * One kv v2 write of `{ v: value }` at secret/data/KEY through `node` (5 s at most): its status and,
+ * when acknowledged (200), the version it made; undefined when the node did not answer.
+ */
+export async function writeSecret(
+  node: HaNode,
+  token: string,
+  key: string,
+  value: string,
+): Promise<{ status: number; version?: number } | undefined> {
   try {
     const res = await fetch(`${node.addr}/v1/secret/data/${key}`, {
       method: 'POST',
@@ -39,10 +48,12 @@ async function write(node: HaNode, token: string, key: string, value: string): P
       body: JSON.stringify({ data: { v: value } }),
       signal: AbortSignal.timeout(5000),
     });
-    await res.arrayBuffer();
-    return String(res.status);
+    const text = await res.text();
+    if (res.status !== 200) return { status: res.status };
+    const version = (JSON.parse(text) as { data?: { version?: number } }).data?.version;
+    return version === undefined ? { status: res.status } : { status: res.status, version };
   } catch {
-    return 'unreachable';
+    return undefined;
   }
 }
 
@@ -58,7 +69,8 @@ export function startWriteLoad(c: HaCluster, prefix: string, writers = 2, paceMs
     for (let seq = 0; !stopped; seq++) {
       const key = `${prefix}/w${w}/k${seq}`;
       const value = `v-${w}-${seq}-${Date.now()}`;
-      const status = await write(c.nodes[(w + seq) % c.nodes.length]!, c.rootToken, key, value);
+      const answer = await writeSecret(c.nodes[(w + seq) % c.nodes.length]!, c.rootToken, key, value);
+      const status = answer === undefined ? 'unreachable' : String(answer.status);
       const ok = status === '200';
       if (ok) acks.push({ key, value, at: Date.now() });
       else failures.set(status, (failures.get(status) ?? 0) + 1);

@@ -8,7 +8,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bootstrapCluster, mountSecretKv } from '../../cluster/bootstrap.js';
+import { bootstrapCluster, mountSecretKv, waitForRoles } from '../../cluster/bootstrap.js';
 import {
   type ConsulAgentProcess,
   resolveConsulBinary,
@@ -191,7 +191,6 @@ export async function runDevCluster(options: DevClusterOptions, io: CliIo): Prom
       shares: SECRET_SHARES,
       threshold: SECRET_THRESHOLD,
       parallel: true,
-      settle: true,
       onInit: (keys) =>
         writeKeysFile(keysFile, {
           WARNING: KEYS_FILE_WARNING,
@@ -205,8 +204,8 @@ export async function runDevCluster(options: DevClusterOptions, io: CliIo): Prom
         }),
     });
     // Through the active node: a standby that has just settled may not know the active's address yet.
-    const roleNow = await Promise.all(nodes.map((n) => roleOf(n.addr)));
-    await mountSecretKv(nodes[roleNow.indexOf('active')] ?? first, init.rootToken);
+    const settled = await waitForRoles(nodes);
+    await mountSecretKv(nodes[settled.indexOf('active')] ?? first, init.rootToken);
     checkpoint();
 
     if (dnsPort !== undefined && dnsHttpPort !== undefined) {

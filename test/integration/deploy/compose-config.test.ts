@@ -1,35 +1,18 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO } from '../../helpers/server-process.js';
+import { type CliResult, REPO, runCommand } from '../../helpers/server-process.js';
 
 // docker-compose.yml through compose-go (test/tools/compose-config), the loader the Docker
 // Compose CLI is built on: the Compose specification's JSON schema, interpolation, normalisation
 // and the consistency checks `docker compose config` runs. No Docker engine is needed.
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(file: string, args: string[], cwd = REPO): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      file,
-      args,
-      // An empty environment: nothing of this machine's may change what the file means.
-      { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, timeout: 600_000 },
-      (err, stdout, stderr) => {
-        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+/** An empty environment: nothing of this machine's may change what the file means. */
+const BARE_ENV = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+const run = (file: string, args: string[], cwd = REPO): Promise<CliResult> =>
+  runCommand(file, args, { cwd, env: BARE_ENV, timeoutMs: 600_000 });
 
 interface Service {
   command?: string[] | null;
@@ -50,7 +33,7 @@ describe('docker-compose.yml as `docker compose config` reads it (compose-go)', 
   let project: Project;
   let text = '';
   let scratch = '';
-  const check = async (yaml: string): Promise<Run> => {
+  const check = async (yaml: string): Promise<CliResult> => {
     const file = join(scratch, `compose-${Math.random().toString(36).slice(2)}.yml`);
     await writeFile(file, yaml);
     return run(tool, [file], scratch);

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { freePorts } from '../../../src/helper/ports.js';
 import { ConsulClient } from '../../../consul/client/client.js';
 import { markPeerDown } from '../../../consul/registration/peer-down.js';
 import { CONSUL_START_TIMEOUT, consulBinary } from '../../helpers/consul.js';
-import { REPO, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
+import { REPO, runCommand, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 
 // consul/deploy/agent.hcl and server.hcl (ACLs on, default deny), consul/deploy/tresor-policy.hcl,
 // consul/deploy/dns-policy.hcl and deploy/consul-acl-init.sh against the compose stack's Consul
@@ -18,12 +18,14 @@ import { REPO, startServerProcess, type ServerProcess } from '../../helpers/serv
 // host. The script gives every agent its own token; its tokens let a tresor node, through its own
 // client agent, do everything HA needs, and the resolver's token only read what it must.
 
-function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { env, timeout: 180_000 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, out: stdout + stderr });
-    });
-  });
+/** Runs a command; `out` is its stdout and stderr together. */
+async function run(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; out: string }> {
+  const r = await runCommand(file, args, { env, timeoutMs: 180_000 });
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 /** One agent of the topology: its node name, role and loopback ports. */

@@ -1,14 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONSUL_START_TIMEOUT, consulBinary } from '../../helpers/consul.js';
 import { freeBasePort } from '../../../src/helper/ports.js';
-import { REPO, envWithout } from '../../helpers/server-process.js';
 import { vaultApi } from '../../helpers/vault-api.js';
-import { alive, eventually, within } from './harness.js';
+import { type DevClusterRun, alive, eventually, spawnDevCluster, within } from './harness.js';
 
 interface Agent {
   readonly name: string;
@@ -26,10 +24,7 @@ describe(
   { timeout: CONSUL_START_TIMEOUT },
   () => {
     let dir: string;
-    let child: ChildProcess;
-    let stdout = '';
-    let stderr = '';
-    let exited: Promise<{ code: number | null; signal: string | null }>;
+    let dev: DevClusterRun;
     const agents: Agent[] = [];
     const nodePids: number[] = [];
 
@@ -38,53 +33,30 @@ describe(
         const consul = await consulBinary();
         dir = await mkdtemp(join(tmpdir(), 'tresor-dev-cluster-servers-'));
         const basePort = await freeBasePort([0, 1, 10, 11]);
-        child = spawn(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            'src/main.ts',
-            'dev-cluster',
-            '-nodes=2',
-            '-consul-servers=3',
-            '-consul-agents',
-            `-base-port=${basePort}`,
-            '-consul-port=0',
-            '-dns-port=-1',
-            `-consul-bin=${consul}`,
-            `-dir=${dir}`,
-            '-log-level=warn',
-          ],
-          { cwd: REPO, env: envWithout({}), stdio: ['ignore', 'pipe', 'pipe'] },
-        );
-        child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-        child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-        exited = new Promise((resolve) =>
-          child.once('exit', (code, signal) => {
-            resolve({ code, signal });
-          }),
-        );
-        await eventually(
-          'the ready line',
-          () => {
-            if (child.exitCode !== null)
-              throw new Error(`dev-cluster exited with ${child.exitCode}:\n${stdout}\n${stderr}`);
-            return stdout.includes('tresor dev cluster is ready');
-          },
-          120_000,
-        );
-        for (const m of stdout.matchAll(/^==> Consul (\S+): http:\/\/(\S+) \(pid (\d+)\)$/gm))
+        dev = spawnDevCluster([
+          '-nodes=2',
+          '-consul-servers=3',
+          '-consul-agents',
+          `-base-port=${basePort}`,
+          '-consul-port=0',
+          '-dns-port=-1',
+          `-consul-bin=${consul}`,
+          `-dir=${dir}`,
+          '-log-level=warn',
+        ]);
+        await dev.ready();
+        for (const m of dev.stdout.matchAll(/^==> Consul (\S+): http:\/\/(\S+) \(pid (\d+)\)$/gm))
           agents.push({ name: m[1]!, httpAddr: m[2]!, pid: Number(m[3]) });
-        for (const m of stdout.matchAll(/^\s+node\d\s+http:\/\/\S+\s+\w+\s+pid (\d+)$/gm))
+        for (const m of dev.stdout.matchAll(/^\s+node\d\s+http:\/\/\S+\s+\w+\s+pid (\d+)$/gm))
           nodePids.push(Number(m[1]));
       },
       { timeout: CONSUL_START_TIMEOUT },
     );
 
     after(async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGINT');
-        await within(exited, 30_000);
+      if (dev.child.exitCode === null && dev.child.signalCode === null) {
+        dev.child.kill('SIGINT');
+        await within(dev.exited, 30_000);
       }
       for (const pid of [...agents.map((a) => a.pid), ...nodePids])
         if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
@@ -161,16 +133,16 @@ describe(
       });
       assert.deepEqual((read.body.data as { data: unknown }).data, { v: 'after' });
       assert.match(
-        stdout,
+        dev.stdout,
         new RegExp(`Consul ${leaderAgent.name} killed by SIGKILL; the other agents carry on`),
       );
     });
 
     it('stops every agent and node on SIGINT', async () => {
-      child.kill('SIGINT');
-      const end = await within(exited, 60_000);
-      assert.ok(end !== undefined, `dev-cluster did not exit:\n${stdout}`);
-      assert.equal(end.code, 0, stdout);
+      dev.child.kill('SIGINT');
+      const end = await within(dev.exited, 60_000);
+      assert.ok(end !== undefined, `dev-cluster did not exit:\n${dev.stdout}`);
+      assert.equal(end.code, 0, dev.stdout);
       for (const pid of [...agents.map((a) => a.pid), ...nodePids])
         assert.equal(alive(pid), false, `pid ${pid} is gone`);
     });

@@ -1,6 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -8,24 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONSUL_START_TIMEOUT, consulBinary } from '../../helpers/consul.js';
 import { freeBasePort, freePorts } from '../../../src/helper/ports.js';
-import { REPO, envWithout } from '../../helpers/server-process.js';
 import { vaultApi } from '../../helpers/vault-api.js';
-import { alive, eventually, listening, within } from './harness.js';
+import { type DevClusterRun, alive, eventually, listening, spawnDevCluster, within } from './harness.js';
 
 describe(
   'tresor dev-cluster: Consul + 3 nodes, initialised and unsealed, stopped by SIGINT',
   { timeout: CONSUL_START_TIMEOUT },
   () => {
     let dir: string;
-    let child: ChildProcess;
-    let stdout = '';
-    let stderr = '';
+    let dev: DevClusterRun;
     let basePort: number;
     let consulPort: number;
     let dnsPort: number;
     const nodes: { name: string; addr: string; port: number; pid: number }[] = [];
     let consulPid = 0;
-    let exited: Promise<{ code: number | null; signal: string | null }>;
 
     before(
       async () => {
@@ -35,63 +30,40 @@ describe(
         basePort = await freeBasePort(offsets);
         const nodePorts = offsets.map((d) => basePort + d);
         [consulPort = 0, dnsPort = 0] = await freePorts(2, true, new Set(nodePorts));
-        child = spawn(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            'src/main.ts',
-            'dev-cluster',
-            '-nodes=3',
-            `-base-port=${basePort}`,
-            `-consul-port=${consulPort}`,
-            `-dns-port=${dnsPort}`,
-            `-consul-bin=${consul}`,
-            `-dir=${dir}`,
-            '-log-level=warn',
-          ],
-          { cwd: REPO, env: envWithout({}), stdio: ['ignore', 'pipe', 'pipe'] },
-        );
-        child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-        child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-        exited = new Promise((resolve) =>
-          child.once('exit', (code, signal) => {
-            resolve({ code, signal });
-          }),
-        );
-        await eventually(
-          'the ready line',
-          () => {
-            if (child.exitCode !== null)
-              throw new Error(`dev-cluster exited with ${child.exitCode}:\n${stdout}\n${stderr}`);
-            return stdout.includes('tresor dev cluster is ready');
-          },
-          120_000,
-        );
-        for (const m of stdout.matchAll(
+        dev = spawnDevCluster([
+          '-nodes=3',
+          `-base-port=${basePort}`,
+          `-consul-port=${consulPort}`,
+          `-dns-port=${dnsPort}`,
+          `-consul-bin=${consul}`,
+          `-dir=${dir}`,
+          '-log-level=warn',
+        ]);
+        await dev.ready();
+        for (const m of dev.stdout.matchAll(
           /^\s+(node\d)\s+(http:\/\/127\.0\.0\.1:(\d+))\s+\w+\s+pid (\d+)$/gm,
         )) {
           nodes.push({ name: m[1]!, addr: m[2]!, port: Number(m[3]), pid: Number(m[4]) });
         }
-        consulPid = Number(/^Consul: .*pid (\d+)/m.exec(stdout)?.[1] ?? 0);
+        consulPid = Number(/^Consul: .*pid (\d+)/m.exec(dev.stdout)?.[1] ?? 0);
       },
       { timeout: CONSUL_START_TIMEOUT },
     );
 
     after(async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGINT');
-        await within(exited, 30_000);
+      if (dev.child.exitCode === null && dev.child.signalCode === null) {
+        dev.child.kill('SIGINT');
+        await within(dev.exited, 30_000);
       }
       for (const pid of [consulPid, ...nodes.map((n) => n.pid)])
         if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (dev.child.exitCode === null && dev.child.signalCode === null) dev.child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
     });
 
     it('prints every address: Consul on the chosen port, three nodes 10 ports apart', () => {
       assert.match(
-        stdout,
+        dev.stdout,
         new RegExp(
           `Consul: +http://127\\.0\\.0\\.1:${consulPort} \\(UI: http://127\\.0\\.0\\.1:${consulPort}/ui/`,
         ),
@@ -125,7 +97,7 @@ describe(
       assert.equal((keys.unseal_keys_b64 as string[]).length, 5);
       assert.equal(keys.unseal_threshold, 3);
       const token = String(keys.root_token);
-      assert.match(stdout, /WARNING!/);
+      assert.match(dev.stdout, /WARNING!/);
       const self = await vaultApi(nodes[0]!.addr, 'GET', 'auth/token/lookup-self', undefined, { token });
       assert.equal(self.status, 200);
       assert.deepEqual((self.body.data as { policies: string[] }).policies, ['root']);
@@ -151,8 +123,8 @@ describe(
 
     /** The resolver, or undefined when this build has none (dns/main.ts not there yet). */
     const dnsResolver = (): Resolver | undefined => {
-      if (/DNS: +not available/.test(stdout)) return undefined;
-      const port = Number(/DNS: +127\.0\.0\.1:(\d+) \(udp\)/.exec(stdout)?.[1] ?? 0);
+      if (/DNS: +not available/.test(dev.stdout)) return undefined;
+      const port = Number(/DNS: +127\.0\.0\.1:(\d+) \(udp\)/.exec(dev.stdout)?.[1] ?? 0);
       assert.equal(port, dnsPort);
       const resolver = new Resolver({ timeout: 2000, tries: 1 });
       resolver.setServers([`127.0.0.1:${port}`]);
@@ -216,8 +188,8 @@ describe(
       await eventually(
         'the dev cluster reports the kill and the new role',
         () =>
-          stdout.includes(`${old.name} (${old.addr}) killed by SIGKILL`) &&
-          stdout.includes(`${next?.name ?? '?'} (${next?.addr ?? '?'}) is now active`),
+          dev.stdout.includes(`${old.name} (${old.addr}) killed by SIGKILL`) &&
+          dev.stdout.includes(`${next?.name ?? '?'} (${next?.addr ?? '?'}) is now active`),
         5000,
       );
       const resolver = dnsResolver();
@@ -231,23 +203,23 @@ describe(
     });
 
     it('stops everything on SIGINT: exit 0, every child gone, ports closed, temp files removed', async () => {
-      const configDir = /^Node configs: +(\S+)\/<node>\.hcl/m.exec(stdout)?.[1] ?? '';
+      const configDir = /^Node configs: +(\S+)\/<node>\.hcl/m.exec(dev.stdout)?.[1] ?? '';
       assert.ok(
         configDir !== '' && existsSync(configDir),
         `the node config folder ${configDir} exists while running`,
       );
       const started = Date.now();
-      child.kill('SIGINT');
-      const end = await within(exited, 30_000);
-      assert.ok(end !== undefined, `dev-cluster did not exit within 30 s:\n${stdout}`);
-      assert.equal(end.code, 0, stdout);
+      dev.child.kill('SIGINT');
+      const end = await within(dev.exited, 30_000);
+      assert.ok(end !== undefined, `dev-cluster did not exit within 30 s:\n${dev.stdout}`);
+      assert.equal(end.code, 0, dev.stdout);
       for (const pid of [consulPid, ...nodes.map((n) => n.pid)])
         assert.equal(alive(pid), false, `pid ${pid} is gone`);
       for (const port of [consulPort, dnsPort, ...nodes.map((n) => n.port)])
         assert.equal(await listening(port), false, `port ${port} is closed`);
       assert.ok(Date.now() - started < 30_000);
       assert.match(
-        stdout,
+        dev.stdout,
         /Stopping node\d \(standby\)\n==> Stopping node\d \(active\)\n==> Stopping Consul/,
       );
       assert.equal(existsSync(configDir), false, 'the temporary folder is removed');

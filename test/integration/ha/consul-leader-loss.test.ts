@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ConsulAgentProcess } from '../../../src/cluster/consul-agent.js';
 import { mountSecretKv } from '../../../src/cluster/bootstrap.js';
-import { CONSUL_START_TIMEOUT, type ConsulTopology } from '../../helpers/consul.js';
+import { CONSUL_START_TIMEOUT, type ConsulTopology, lockKey } from '../../helpers/consul.js';
 import { startHaCluster, type HaCluster } from '../../helpers/ha-cluster.js';
 import { readBack, requestFailures, startWriteLoad } from '../../helpers/write-load.js';
 
@@ -21,14 +21,6 @@ function running(topology: ConsulTopology): ConsulAgentProcess {
   const up = topology.servers.find((s) => s.process.running());
   if (up === undefined) throw new Error('no Consul server is running');
   return up;
-}
-
-/** The session holding the HA lock key (storage path tresor/), read from a running server. */
-async function lockSession(topology: ConsulTopology): Promise<string | undefined> {
-  const res = await fetch(`http://${running(topology).httpAddr}/v1/kv/tresor/core/lock`);
-  if (res.status !== 200) return undefined;
-  const [pair] = (await res.json()) as { Session?: string }[];
-  return pair?.Session;
 }
 
 async function sealedNodes(c: HaCluster): Promise<string[]> {
@@ -88,7 +80,7 @@ describe(
             const active = await c.active();
             const leader = await topology.leader();
             assert.ok(leader !== undefined, 'Consul has a leader');
-            const session = await lockSession(topology);
+            const session = (await lockKey(running(topology).httpAddr)).session;
             assert.ok(session !== undefined, 'the lock key is held');
             const killedAt = Date.now();
             await leader.halt();
@@ -96,7 +88,7 @@ describe(
             await load.progress(20, 30_000);
             pauses.push(load.longestGap(killedAt, Date.now()));
             const now = await c.active();
-            const holder = await lockSession(topology);
+            const holder = (await lockKey(running(topology).httpAddr)).session;
             if (holder === session)
               assert.equal(
                 now,

@@ -1,8 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHaCluster } from '../../helpers/ha-cluster.js';
-import type { HaCluster, HaNode } from '../../helpers/ha-cluster.js';
+import type { HaCluster } from '../../helpers/ha-cluster.js';
 import { CONSUL_START_TIMEOUT } from '../../helpers/consul.js';
+import { writeSecret } from '../../helpers/write-load.js';
 
 /**
  * Zero acknowledged writes lost (README.md, "High availability on Consul"): clients write continuously, each write to the
@@ -30,28 +31,6 @@ interface Tally {
   readonly statuses: Map<number, number>;
   /** No answer: connection refused or reset, or no answer within the timeout. */
   unreachable: number;
-}
-
-async function write(
-  node: HaNode,
-  token: string,
-  key: string,
-  value: string,
-): Promise<{ status: number; version?: number } | undefined> {
-  try {
-    const res = await fetch(`${node.addr}/v1/secret/data/${key}`, {
-      method: 'POST',
-      headers: { 'X-Vault-Token': token },
-      body: JSON.stringify({ data: { v: value } }),
-      signal: AbortSignal.timeout(5000),
-    });
-    const text = await res.text();
-    if (res.status !== 200) return { status: res.status };
-    const version = ((JSON.parse(text) as { data?: { version?: unknown } }).data?.version ?? NaN) as number;
-    return { status: res.status, version };
-  } catch {
-    return undefined;
-  }
 }
 
 describe(
@@ -100,7 +79,11 @@ describe(
         const tally: Tally = { acknowledged: 0, statuses: new Map(), unreachable: 0 };
         const run = { stop: false };
         /** Records the outcome; after a failure the writer waits a little longer, as a client retrying would. */
-        const record = (r: Awaited<ReturnType<typeof write>>, key: string, value: string): Promise<void> => {
+        const record = (
+          r: Awaited<ReturnType<typeof writeSecret>>,
+          key: string,
+          value: string,
+        ): Promise<void> => {
           let ok = false;
           if (r === undefined) tally.unreachable++;
           else if (r.status === 200 && r.version !== undefined) {
@@ -118,14 +101,18 @@ describe(
             for (let seq = 0, turn = w; !run.stop; seq++, turn++) {
               const key = `safety/w${w}/k${seq}`;
               const value = `value-${w}-${seq}`;
-              await record(await write(c.nodes[turn % c.nodes.length]!, c.rootToken, key, value), key, value);
+              await record(
+                await writeSecret(c.nodes[turn % c.nodes.length]!, c.rootToken, key, value),
+                key,
+                value,
+              );
             }
           }),
           (async () => {
             for (let seq = 0; !run.stop; seq++) {
               const value = `version-value-${seq}`;
               await record(
-                await write(c.nodes[seq % c.nodes.length]!, c.rootToken, VERSIONED, value),
+                await writeSecret(c.nodes[seq % c.nodes.length]!, c.rootToken, VERSIONED, value),
                 VERSIONED,
                 value,
               );

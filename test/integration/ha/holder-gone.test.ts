@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { startHaCluster } from '../../helpers/ha-cluster.js';
 import type { HaCluster, HaNode } from '../../helpers/ha-cluster.js';
-import { CONSUL_START_TIMEOUT } from '../../helpers/consul.js';
+import { CONSUL_START_TIMEOUT, lockKey } from '../../helpers/consul.js';
 import { startTcpRelay } from '../../helpers/tcp-relay.js';
+import { writeSecret } from '../../helpers/write-load.js';
 import { waitForRoles } from '../../../src/cluster/bootstrap.js';
 
 /**
@@ -23,21 +24,6 @@ const SLOW_TTL = ['check_ttl = "30s"', 'session_ttl = "60s"'].join('\n');
 /** Well below the 30 s check TTL: a new active within this long means a standby ended the hold. */
 const TAKEOVER_WAIT_MS = 15_000;
 const VERSIONED = 'gone/versioned';
-
-interface LockKey {
-  readonly session: string | undefined;
-  readonly value: string;
-}
-
-async function lockKey(c: HaCluster): Promise<LockKey> {
-  const res = await fetch(`http://${c.consul.httpAddr}/v1/kv/tresor/core/lock`);
-  if (res.status === 404) return { session: undefined, value: '' };
-  const [pair] = (await res.json()) as { Session?: string; Value?: string | null }[];
-  return {
-    session: pair?.Session,
-    value: Buffer.from(pair?.Value ?? '', 'base64').toString('utf8'),
-  };
-}
 
 async function sessionExists(c: HaCluster, id: string): Promise<boolean> {
   const res = await fetch(`http://${c.consul.httpAddr}/v1/session/info/${id}`);
@@ -71,21 +57,6 @@ async function makeActive(c: HaCluster, want: HaNode): Promise<void> {
     assert.equal(res.status, 204, JSON.stringify(res.body));
   }
   throw new Error(`${want.name} did not become active`);
-}
-
-async function write(node: HaNode, token: string, key: string, value: string): Promise<number | undefined> {
-  try {
-    const res = await fetch(`${node.addr}/v1/secret/data/${key}`, {
-      method: 'POST',
-      headers: { 'X-Vault-Token': token },
-      body: JSON.stringify({ data: { v: value } }),
-      signal: AbortSignal.timeout(5000),
-    });
-    const body = (await res.json()) as { data?: { version?: number } };
-    return res.status === 200 ? body.data?.version : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 describe(
@@ -129,7 +100,7 @@ describe(
         const roles = await waitForRoles(c.nodes);
         const victim = c.nodes[roles.indexOf('active')]!;
         const survivors = c.nodes.filter((n) => n !== victim);
-        const held = await lockKey(c);
+        const held = await lockKey(c.consul.httpAddr);
         assert.ok(held.session !== undefined, 'the lock is held');
         // Both standbys follow the active node before it dies.
         await until('the standbys to follow the active node', 20_000, () =>
@@ -138,7 +109,7 @@ describe(
 
         await victim.process?.kill();
         await until('another node to hold the lock', TAKEOVER_WAIT_MS, async () => {
-          const now = await lockKey(c);
+          const now = await lockKey(c.consul.httpAddr);
           return (
             now.session !== undefined && now.session !== held.session && !now.value.includes('promoting')
           );
@@ -189,7 +160,7 @@ describe(
         await until('the standbys to follow node0 through the relay', 20_000, () =>
           others.every((n, i) => output(n).slice(mark[i]).includes(`127.0.0.1:${relay.port}`)),
         );
-        const held = await lockKey(c);
+        const held = await lockKey(c.consul.httpAddr);
 
         // Writers of distinct keys and of successive versions of one key, to every node in turn.
         const acks = new Map<string, string>();
@@ -200,7 +171,7 @@ describe(
             for (let seq = 0; !run.stop; seq++) {
               const key = `gone/w${w}/k${seq}`;
               const value = `v-${w}-${seq}`;
-              if ((await write(c.nodes[seq % 3]!, c.rootToken, key, value)) !== undefined)
+              if ((await writeSecret(c.nodes[seq % 3]!, c.rootToken, key, value))?.version !== undefined)
                 acks.set(key, value);
               await new Promise((r) => setTimeout(r, 10));
             }
@@ -208,7 +179,7 @@ describe(
           (async () => {
             for (let seq = 0; !run.stop; seq++) {
               const value = `version-${seq}`;
-              const version = await write(c.nodes[seq % 3]!, c.rootToken, VERSIONED, value);
+              const version = (await writeSecret(c.nodes[seq % 3]!, c.rootToken, VERSIONED, value))?.version;
               if (version !== undefined) {
                 assert.equal(versions.has(version), false, `version ${version} acknowledged twice`);
                 versions.set(version, value);
