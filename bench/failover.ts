@@ -24,6 +24,9 @@
  *   dns           SIGKILL of the active; the client resolves active.vault.consul through the
  *                 bundled resolver (dns/main.ts) before every write and writes to that address
  *   agent-freeze  SIGSTOP of the active node's own Consul client agent; SIGCONT after 10 s
+ * After the table, where the time went, from the nodes' own log lines (src/core/ha/ha-controller.ts,
+ * src/core/core.ts): when a standby saw the active gone, when the new active held the lock, when its
+ * promotion ended and how long that took.
  * Before every cycle the cluster is settled: one node active, the others standby
  * (src/cluster/bootstrap.ts waitForRoles), every Consul agent joined and alive, some other node out
  * of its step-down cool-off, and for dns the resolver answering the active node.
@@ -194,6 +197,51 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+/** What the nodes' own logs say about one failover, in ms after the event (undefined: not logged). */
+interface Phases {
+  /** A standby saw the active node gone (its follow link closed and its port refused). */
+  readonly gone: number | undefined;
+  /** The new active holds the lock and starts promoting. */
+  readonly held: number | undefined;
+  /** Its promotion ended (it serves from here on). */
+  readonly promoted: number | undefined;
+  /** The promotion's own duration, as the node measured it. */
+  readonly promotion: number | undefined;
+}
+const PHASES = ['gone', 'held', 'promoted', 'promotion'] as const;
+
+/** The first log line of each phase among `nodes`' output after `from` (their offsets and the event's epoch ms). */
+function phasesOf(nodes: readonly { node: HaNode; offset: number }[], eventAt: number): Phases {
+  let gone: number | undefined;
+  let promotedLine: { at: number; node: HaNode; ms: number } | undefined;
+  const held = new Map<HaNode, number>();
+  for (const { node, offset } of nodes) {
+    for (const line of (node.process?.output() ?? '').slice(offset).split('\n')) {
+      const json = line.slice(line.indexOf('{'));
+      if (!json.startsWith('{')) continue;
+      let entry: { time?: string | number; msg?: string; ms?: number };
+      try {
+        entry = JSON.parse(json) as typeof entry;
+      } catch {
+        continue;
+      }
+      const at = (typeof entry.time === 'number' ? entry.time : Date.parse(entry.time ?? '')) - eventAt;
+      if (!(at >= 0)) continue;
+      if (entry.msg === 'the active node is gone; ending its hold on the HA lock')
+        gone = Math.min(gone ?? at, at);
+      if (entry.msg === 'holds the HA lock; promoting' && !held.has(node)) held.set(node, at);
+      if (entry.msg === 'promoted to active' && (promotedLine === undefined || at < promotedLine.at))
+        promotedLine = { at, node, ms: entry.ms ?? NaN };
+    }
+  }
+  return {
+    gone,
+    held: promotedLine === undefined ? undefined : held.get(promotedLine.node),
+    promoted: promotedLine?.at,
+    promotion: promotedLine?.ms,
+  };
+}
+
 function consulVersion(): Promise<string> {
   return consulBinary().then(
     (bin) =>
@@ -211,6 +259,7 @@ const loadAtStart = os.loadavg()[0] ?? NaN;
 const c: HaCluster = await startHaCluster(3, '', { distinctIps: true, agentPerNode: !plan.singleAgent });
 let resolver: RunningResolver | undefined;
 const samples = new Map<RowKey, number[]>();
+const phases = new Map<RowKey, Phases[]>();
 const failures = new Map<RowKey, string[]>();
 const lastStepDown = new Map<HaNode, number>();
 let aborted: string | undefined;
@@ -386,9 +435,15 @@ try {
         log(`ABORTED ${aborted}`);
         break;
       }
+      const watched = othersThan(active).map((node) => ({
+        node,
+        offset: node.process?.output().length ?? 0,
+      }));
+      const eventAt = Date.now();
       try {
         const ms = await cycle(row.key, active, label);
         got.push(ms);
+        phases.set(row.key, [...(phases.get(row.key) ?? []), phasesOf(watched, eventAt)]);
         log(`${row.key} ${i + 1}/${row.runs}: ${ms.toFixed(0)} ms (was active: ${active.name})`);
       } catch (err) {
         failed.push((err as Error).message);
@@ -426,6 +481,25 @@ for (const { key } of plan.rows) {
   console.log(
     `| ${key} | ${TITLES[key]} | ${s.length} | ${fmt(percentile(s, 50))} | ${fmt(percentile(s, 90))} | ${fmt(percentile(s, 99))} | ${fmt(s.at(-1) ?? NaN)} | ${failed.length} |`,
   );
+}
+console.log('');
+console.log(
+  "Where the time goes, from the nodes' own logs (ms after the event; gone: a standby saw the active gone, held: the new active holds the lock, promoted: its promotion ended, promotion: how long that took; p50 / p90 / max):",
+);
+console.log('');
+console.log(`| row | ${PHASES.join(' | ')} |`);
+console.log(`|---|${PHASES.map(() => '---:').join('|')}|`);
+for (const { key } of plan.rows) {
+  const cells = PHASES.map((phase) => {
+    const v = (phases.get(key) ?? [])
+      .map((p) => p[phase])
+      .filter((x): x is number => x !== undefined && !Number.isNaN(x))
+      .sort((a, b) => a - b);
+    return v.length === 0
+      ? '–'
+      : `${fmt(percentile(v, 50))} / ${fmt(percentile(v, 90))} / ${fmt(v.at(-1) ?? NaN)}`;
+  });
+  console.log(`| ${key} | ${cells.join(' | ')} |`);
 }
 if (aborted !== undefined) console.log(`\nthe run was aborted ${aborted}`);
 for (const { key } of plan.rows)

@@ -192,6 +192,7 @@ export class HaController {
       const stepDown = new AbortController();
       this.stepDownRequest = stepDown;
       const holdId = lock.holdId;
+      log.info('holds the HA lock; promoting');
       // This node holds the lock now: whatever it followed is no longer the holder.
       this.o.follower?.follow(undefined);
       try {
