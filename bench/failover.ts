@@ -83,6 +83,7 @@ const STEP_DOWN_COOL_OFF_MS = 5000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const fmt = (x: number): string => (Number.isNaN(x) ? '–' : x.toFixed(0));
 
 interface Plan {
   readonly rows: { key: RowKey; runs: number }[];
@@ -443,8 +444,10 @@ try {
       try {
         const ms = await cycle(row.key, active, label);
         got.push(ms);
-        phases.set(row.key, [...(phases.get(row.key) ?? []), phasesOf(watched, eventAt)]);
-        log(`${row.key} ${i + 1}/${row.runs}: ${ms.toFixed(0)} ms (was active: ${active.name})`);
+        const seen = phasesOf(watched, eventAt);
+        phases.set(row.key, [...(phases.get(row.key) ?? []), seen]);
+        const times = PHASES.map((p) => `${p} ${seen[p] === undefined ? '–' : fmt(seen[p])}`).join(', ');
+        log(`${row.key} ${i + 1}/${row.runs}: ${ms.toFixed(0)} ms (was active: ${active.name}; ${times})`);
       } catch (err) {
         failed.push((err as Error).message);
         log(`${row.key} ${i + 1}/${row.runs}: FAILED ${(err as Error).message}`);
@@ -459,7 +462,6 @@ try {
 }
 
 const cpus = os.cpus();
-const fmt = (x: number): string => (Number.isNaN(x) ? '–' : x.toFixed(0));
 const topology = plan.singleAgent
   ? 'one Consul -dev agent for all nodes'
   : 'a Consul -dev server and one client agent per tresor node';

@@ -27,7 +27,9 @@ import {
   toPair,
   toRequestError,
   txnErrors,
+  txnResults,
 } from './decode.js';
+import { MAX_TXN_OPS } from './limits.js';
 import { Semaphore } from './semaphore.js';
 import type {
   RawCatalogRegistration,
@@ -87,6 +89,48 @@ export class ConsulClient {
       this.raw.kv.get({ ...o, key, buffer: true, ...this.read() }),
     );
     return { pair: item === undefined ? undefined : toPair(item), index: indexOf(res) };
+  }
+
+  /**
+   * Reads several keys in one round trip: a transaction of `get` operations only, which Consul
+   * answers without a Raft write (with this client's consistency mode). Each key maps to its pair,
+   * or to undefined when it does not exist. A `get` of a missing key rolls the transaction back
+   * and Consul names it, so such keys are noted and the rest read again (a round trip per round of
+   * missing keys). Groups of MAX_TXN_OPS.
+   */
+  async kvGetMany(keys: readonly string[], call: CallOptions = {}): Promise<Map<string, KvPair | undefined>> {
+    const found = new Map<string, KvPair | undefined>();
+    const unique = [...new Set(keys)];
+    for (let start = 0; start < unique.length; start += MAX_TXN_OPS) {
+      let pending = unique.slice(start, start + MAX_TXN_OPS);
+      while (pending.length > 0) {
+        const body: RawTxnOp[] = pending.map((key) => ({ KV: { Verb: 'get', Key: key } }));
+        try {
+          const [, answer] = await this.call('txn', call, (o) =>
+            this.raw.transaction.create(body, { ...o, ...this.read() }),
+          );
+          for (const item of txnResults(answer)) found.set(item.Key, toPair(item));
+          for (const key of pending) if (!found.has(key)) found.set(key, undefined);
+          break;
+        } catch (err) {
+          const rolledBack =
+            err instanceof ConsulRequestError && err.consulStatus === 409 ? txnErrors(err.cause) : undefined;
+          const missing = new Set(
+            (rolledBack ?? []).filter((e) => (e.What ?? '').includes(" doesn't exist")).map((e) => e.OpIndex),
+          );
+          // A rollback for anything but missing keys is a real failure.
+          if (rolledBack === undefined || missing.size < rolledBack.length) throw err;
+          for (const index of missing) {
+            const key = index === undefined ? undefined : pending[index];
+            if (key !== undefined) found.set(key, undefined);
+          }
+          const left = pending.filter((key) => !found.has(key));
+          if (left.length === pending.length) throw err;
+          pending = left;
+        }
+      }
+    }
+    return found;
   }
 
   /** Keys directly below `prefix` (one level with separator "/"): full key names, folders ending in "/". */

@@ -110,6 +110,18 @@ export function txnErrors(body: unknown): RawTxnError[] | undefined {
   return Array.isArray(errors) ? (errors as RawTxnError[]) : undefined;
 }
 
+/** The KV items of a transaction's `Results` (its `get` operations' answers). */
+export function txnResults(body: unknown): RawKvItem[] {
+  const results = (body as { Results?: unknown } | undefined)?.Results;
+  if (!Array.isArray(results)) return [];
+  const items: RawKvItem[] = [];
+  for (const result of results as { KV?: unknown }[]) {
+    const kv = result.KV as Partial<RawKvItem> | undefined;
+    if (typeof kv?.Key === 'string') items.push(kv as RawKvItem);
+  }
+  return items;
+}
+
 /** A KV item with its value as raw bytes (the client decodes base64 to a Buffer with `buffer: true`). */
 export function toPair(item: RawKvItem): KvPair {
   const v = item.Value;

@@ -1,6 +1,5 @@
 import { InvalidRequestError, VaultError } from '../../src/helper/errors.js';
-import type { ConsulTxnOp } from './client.js';
-import { encodeValue } from './client.js';
+import { encodeValue, type ConsulTxnOp } from './client-types.js';
 
 /**
  * Operations per Consul transaction: older Consul versions accept 64, newer ones 128. tresor stays

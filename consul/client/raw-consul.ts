@@ -37,7 +37,7 @@ export interface RawKvItem {
 /** One operation of /v1/txn in Consul's wire format. */
 export interface RawTxnOp {
   readonly KV: {
-    readonly Verb: 'set' | 'delete' | 'check-session' | 'lock' | 'unlock';
+    readonly Verb: 'set' | 'delete' | 'check-session' | 'lock' | 'unlock' | 'get';
     readonly Key: string;
     readonly Value?: string;
     readonly Session?: string;

@@ -104,6 +104,27 @@ export class ConsulBackend implements HaBackend {
     this.cache.purge();
   }
 
+  /**
+   * While the lock is held, reads `keys` into the cache in one read-only Consul transaction
+   * (ConsulClient.kvGetMany) instead of a request per key. Without the lock nothing is cached,
+   * so nothing is read. A failure is logged and left to the reads that follow.
+   */
+  async prefetch(keys: readonly string[]): Promise<void> {
+    if (!this.cacheReadable()) return;
+    const { prefix } = this.settings;
+    try {
+      await this.cache.prefetch(keys.filter(consulCanHold), async (wanted) => {
+        const pairs = await this.client.kvGetMany(
+          wanted.map((key) => prefix + key),
+          { timeoutMs: 2000 },
+        );
+        return new Map(wanted.map((key) => [key, pairs.get(prefix + key)?.value]));
+      });
+    } catch (err) {
+      this.logger?.warn({ err }, 'could not prefetch from Consul; reading key by key');
+    }
+  }
+
   lock(key: string, advertisement: LeaderAdvertisement, options: HaLockOptions = {}): HaLock {
     const fences: FenceSlot = {
       set: (fence) => {

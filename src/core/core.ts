@@ -10,7 +10,7 @@ import { Mutex } from '../helper/mutex.js';
 import { VAULT_COMPAT_VERSION, BUILD_DATE } from '../version.js';
 import { AesGcmBarrier } from './barrier/aes-gcm-barrier.js';
 import { StorageView } from './barrier/view.js';
-import { STORAGE_KEYS } from './storage-keys.js';
+import { ACTIVATION_READS, STORAGE_KEYS } from './storage-keys.js';
 import { NodeState } from './node-state.js';
 import { ShamirSeal } from './seal/shamir-seal.js';
 import type { InitParams } from './seal/shamir-seal.js';
@@ -366,13 +366,24 @@ export class Core {
     });
   }
 
-  /** The lock is ours: reload what another active may have changed, clear caches, then serve. */
+  /**
+   * Loads what serving as the active node needs, fresh: cached reads are dropped (another active
+   * may have written), the keys the load is about to read are fetched in one round trip where
+   * storage allows (ACTIVATION_READS), then the keyring (it may have rotated) and the services.
+   */
+  private async activate(): Promise<Services> {
+    const physical = this.opts.physical;
+    physical.purge?.();
+    await physical.prefetch?.(ACTIVATION_READS);
+    await this.barrier.reloadKeyring();
+    return this.buildActive();
+  }
+
+  /** The lock is ours: load everything fresh (activate), then serve. */
   private async promote(): Promise<void> {
     const unsealed = this.requireServices();
     const started = Date.now();
-    await this.barrier.reloadKeyring();
-    this.opts.physical.purge?.();
-    unsealed.services = await this.buildActive();
+    unsealed.services = await this.activate();
     this.state.transition('active', 'holds the HA lock');
     this.log.info({ ms: Date.now() - started }, 'promoted to active');
   }
@@ -393,7 +404,7 @@ export class Core {
     const cluster = await loadClusterInfo(this.barrier, this.opts.clusterName);
     const ha = this.opts.ha;
     if (ha === undefined || !isHaBackend(this.opts.physical)) {
-      this.services = { cluster, services: await this.buildActive() };
+      this.services = { cluster, services: await this.activate() };
       this.state.transition('active', 'unsealed');
       this.log.info({ cluster: cluster.name }, 'unsealed');
       return;

@@ -51,6 +51,20 @@ export const STORAGE_KEYS = {
 } as const;
 
 /**
+ * Every key a node reads as it becomes active, before it serves (Core's activation: the keyring,
+ * the token salt, the default policy, the two mount tables), so that storage can fetch them in one
+ * round trip (PhysicalBackend.prefetch). test/unit/core/activation-reads.test.ts fails when the
+ * activation reads a key missing here, or no longer reads one listed.
+ */
+export const ACTIVATION_READS: readonly string[] = [
+  STORAGE_KEYS.keyring,
+  `${STORAGE_KEYS.tokens}salt`,
+  `${STORAGE_KEYS.policies}policy/default`,
+  STORAGE_KEYS.mountTable,
+  STORAGE_KEYS.authTable,
+];
+
+/**
  * barrier — the private view of a secrets engine mount, `logical/<mount uuid>/` (the cubbyhole
  * mount keeps `<cubbyhole id>/…` per token there).
  */

@@ -17,6 +17,9 @@ export interface HaFollowerOptions {
   readonly probeTimeoutMs?: number;
 }
 
+/** The pauses between probes of a port that still accepted right after its link closed (75 ms in all). */
+const REPROBE_MS = [5, 10, 20, 40];
+
 /** What a connection attempt to the holder's port says about its process. */
 export type ProbeResult = 'accepting' | 'refused' | 'unknown';
 
@@ -55,8 +58,9 @@ type LinkEnd =
  * open against the holder's api_addr. The holder is declared gone when
  * - it announces that its hold is lost (it cannot vouch for it any more: its Consul agent hangs),
  *   with a MAC only a member of the cluster can make; or
- * - the link, once established, closes and the port then refuses connections: the kernel of a
- *   living host closes a dead process's sockets and answers RST for its port.
+ * - the link, once established, closes and the port then refuses connections (at once, or within
+ *   the moment REPROBE_MS covers): the kernel of a living host closes a dead process's sockets and
+ *   answers RST for its port.
  * A link that was never established never declares anything (a wrong api_addr, a load balancer in
  * between, or a firewall must not make standbys end every new active's hold); neither does a port
  * that still accepts connections or a probe that times out — the lock's TTL covers those.
@@ -114,7 +118,7 @@ export class HaFollower implements HolderFollower {
           everEstablished = true;
           backoff = 100;
         }
-        if (everEstablished && (await probePort(host, port, this.probeTimeoutMs)) === 'refused') {
+        if (everEstablished && (await this.refusesSoon(host, port, signal))) {
           if (!stopped()) target.gone(`its follow link closed and ${host}:${port} refuses connections`);
           return;
         }
@@ -123,6 +127,22 @@ export class HaFollower implements HolderFollower {
       await pause(backoff, signal);
       backoff = Math.min(backoff * 2, 2000);
     }
+  }
+
+  /**
+   * Whether host:port refuses connections now or within the next REPROBE_MS, once a link closed: a
+   * process being killed may close the link's socket a moment before its listener (the kernel
+   * closes a dying process's files in descriptor order), and a probe in that moment is accepted.
+   * A probe that proves nothing (timeout, another error) ends the asking: that is the TTL's case.
+   */
+  private async refusesSoon(host: string, port: number, signal: AbortSignal): Promise<boolean> {
+    for (const wait of [0, ...REPROBE_MS]) {
+      if (wait > 0) await pause(wait, signal);
+      if (signal.aborted) return false;
+      const seen = await probePort(host, port, this.probeTimeoutMs);
+      if (seen !== 'accepting') return seen === 'refused';
+    }
+    return false;
   }
 
   /** Opens the link once and resolves when it ends. */

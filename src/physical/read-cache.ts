@@ -82,7 +82,32 @@ export class ReadCache {
     }
     if (slot?.state === 'loading') return slot.promise;
     if (slot?.state === 'writing') return load();
-    const promise = load();
+    return this.loading(key, load());
+  }
+
+  /**
+   * Reads the keys the cache holds nothing of (no value, load or write) through one `loadMany`
+   * (the backend's batched read; a key it leaves out is absent), as if each were read on its own:
+   * reads meanwhile share the load, and a write meanwhile wins over it. Resolves once loaded;
+   * rejects with `loadMany`'s error (nothing is cached then).
+   */
+  async prefetch(
+    keys: readonly string[],
+    loadMany: (keys: string[]) => Promise<ReadonlyMap<string, Buffer | undefined>>,
+  ): Promise<void> {
+    const wanted = [...new Set(keys)].filter((key) => !this.slots.has(key));
+    if (wanted.length === 0) return;
+    const batch = loadMany(wanted);
+    for (const key of wanted)
+      void this.loading(
+        key,
+        batch.then((values) => values.get(key)),
+      );
+    await batch;
+  }
+
+  /** Marks `key` as loading by `promise`, whose value is remembered if no write came meanwhile. */
+  private loading(key: string, promise: Promise<Buffer | undefined>): Promise<Buffer | undefined> {
     const loading: LoadingSlot = { state: 'loading', promise };
     this.slots.set(key, loading);
     promise.then(

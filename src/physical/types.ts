@@ -27,6 +27,13 @@ export interface PhysicalBackend {
    * when it becomes active, since other nodes may have written meanwhile.
    */
   purge?(): void;
+  /**
+   * Reads `keys` into the read cache in one round trip, for a backend that caches and can batch
+   * reads over the network (Consul, while this node holds the lock). A node calls it when it
+   * becomes active, with what its promotion is about to read. Best effort: a failure only means
+   * the reads go one by one.
+   */
+  prefetch?(keys: readonly string[]): Promise<void>;
   /** Releases connections and timers. */
   close?(): Promise<void>;
 }

@@ -134,4 +134,39 @@ describe('storage "consul" read cache on a real Consul agent', () => {
       assert.equal(await text(active.get('cache/stalled')), 'written-by-the-next-holder');
     },
   );
+  it(
+    'prefetches many keys in one read-only transaction, missing ones included, for the lock holder',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const active = bed.node();
+      const lock = active.lock(LOCK, advertisement('node-a'));
+      await within(bed.acquire(lock), PATIENCE, 'the lock');
+
+      // More keys than one transaction holds, with missing ones among them (each rolls a
+      // transaction of `get`s back, and the rest is read again).
+      const keys = Array.from({ length: 150 }, (_, i) => `prefetch/k${i}`);
+      const present = keys.filter((_, i) => i % 3 !== 1);
+      for (const key of present) await rawPut(key, `value of ${key}`);
+      const pairs = await active.client.kvGetMany(keys.map((k) => `vault/${k}`));
+      assert.equal(pairs.size, keys.length);
+      for (const key of keys) {
+        const expected = present.includes(key) ? `value of ${key}` : undefined;
+        assert.equal(pairs.get(`vault/${key}`)?.value.toString(), expected, key);
+      }
+
+      // Prefetched values (and absences) answer from the cache: writes behind its back do not show.
+      await active.prefetch(['prefetch/k0', 'prefetch/k1', 'prefetch/k2']);
+      for (const key of ['prefetch/k0', 'prefetch/k1', 'prefetch/k2']) await rawPut(key, 'behind the back');
+      assert.equal(await text(active.get('prefetch/k0')), 'value of prefetch/k0');
+      assert.equal(await active.get('prefetch/k1'), undefined, 'known absent');
+      assert.equal(await text(active.get('prefetch/k2')), 'value of prefetch/k2');
+      // What was not prefetched is read from Consul.
+      assert.equal(await text(active.get('prefetch/k3')), 'value of prefetch/k3');
+
+      // A node without the lock caches nothing, so it prefetches nothing either.
+      const standby = bed.node();
+      await standby.prefetch(['prefetch/k0']);
+      assert.equal(await text(standby.get('prefetch/k0')), 'behind the back');
+    },
+  );
 });

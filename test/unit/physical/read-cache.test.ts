@@ -195,4 +195,62 @@ describe('ReadCache', () => {
       ],
     );
   });
+  describe('prefetch', () => {
+    const fail = (): Promise<Buffer | undefined> => Promise.reject(new Error('read one by one'));
+
+    it('loads what it holds nothing of in one call; absent keys are remembered as absent', async () => {
+      const cache = new ReadCache();
+      const s = store();
+      s.data.set('cached', 'old');
+      assert.equal(await str(cache.read('cached', s.load('cached'))), 'old');
+      s.data.set('cached', 'changed behind the cache');
+      const asked: string[][] = [];
+      await cache.prefetch(['a', 'cached', 'absent', 'a'], (keys) => {
+        asked.push(keys);
+        return Promise.resolve(new Map([['a', buf('A')]]));
+      });
+      assert.deepEqual(asked, [['a', 'absent']], 'one call, each key once, none already held');
+      assert.equal(await str(cache.read('a', fail)), 'A');
+      assert.equal(await cache.read('absent', fail), undefined);
+      assert.equal(await str(cache.read('cached', fail)), 'old');
+    });
+
+    it('is shared by reads while it loads, and loses to a write that overtakes it', async () => {
+      const cache = new ReadCache();
+      const gate = deferred<ReadonlyMap<string, Buffer | undefined>>();
+      const prefetched = cache.prefetch(['r', 'w'], () => gate.promise);
+      const read = cache.read('r', fail);
+      await cache.write([{ key: 'w', value: buf('written') }], () => Promise.resolve());
+      gate.resolve(
+        new Map([
+          ['r', buf('R')],
+          ['w', buf('stale')],
+        ]),
+      );
+      await prefetched;
+      assert.equal(await str(read), 'R', 'the read shared the prefetch');
+      assert.equal(await str(cache.read('w', fail)), 'written', 'the write won over the slower prefetch');
+    });
+
+    it('skips keys being written, and caches nothing when the load fails', async () => {
+      const cache = new ReadCache();
+      const ack = deferred<undefined>();
+      const write = cache.write([{ key: 'w', value: buf('pending') }], () => ack.promise);
+      const asked: string[][] = [];
+      await assert.rejects(
+        cache.prefetch(['w', 'x'], (keys) => {
+          asked.push(keys);
+          return Promise.reject(new Error('storage down'));
+        }),
+        /storage down/,
+      );
+      assert.deepEqual(asked, [['x']]);
+      ack.resolve(undefined);
+      await write;
+      const s = store();
+      s.data.set('x', 'from the backend');
+      assert.equal(await str(cache.read('x', s.load('x'))), 'from the backend');
+      assert.equal(s.loads, 1, 'the failed prefetch left no slot behind');
+    });
+  });
 });
