@@ -10,95 +10,18 @@
  * ../shared/tools/build-openbao.sh (not in CI).
  */
 import os from 'node:os';
-import type autocannon from 'autocannon';
-import { forEachLimit } from '../src/helper/for-each-limit.js';
-import { runAutocannon } from './autocannon.js';
+import { ROWS, measure, type Measured } from './kv-rows.js';
 import { peerBinary, startPeer, startTresor, type RunningServer, type StorageKind } from './peers.js';
 
 const seconds = Number(process.argv[2] ?? '8');
 const connections = Number(process.argv[3] ?? '16');
 const kinds = (process.argv[4] ?? 'file,consul').split(',') as StorageKind[];
 const rowNames = (process.argv[5] ?? 'health,read,write,token').split(',');
-const KEYS = 1000;
-const SECRET = JSON.stringify({ data: { password: 'p'.repeat(64), user: 'bench' } });
-
-interface Measured {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly errors: number;
-}
-
-const randomKey = (): string => `/v1/secret/data/bench/k${Math.floor(Math.random() * KEYS)}`;
-
-/** Writes the 1,000 keys the read row reads, 16 at a time. */
-async function seed(server: RunningServer): Promise<void> {
-  const headers = { 'X-Vault-Token': server.rootToken };
-  await forEachLimit(
-    Array.from({ length: KEYS }, (_, i) => i),
-    16,
-    async (i) => {
-      const res = await fetch(`${server.addr}/v1/secret/data/bench/k${i}`, {
-        method: 'POST',
-        headers,
-        body: SECRET,
-      });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`${server.label}: seeding k${i} answered ${res.status}`);
-    },
-  );
-}
-
-const ROWS: Record<string, { title: string; options: (s: RunningServer) => autocannon.Options }> = {
-  health: { title: 'sys/health', options: (s) => ({ url: `${s.addr}/v1/sys/health` }) },
-  read: {
-    title: 'kv v2 read',
-    options: (s) => ({
-      url: s.addr,
-      headers: { 'X-Vault-Token': s.rootToken },
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: randomKey() }) }],
-    }),
-  },
-  write: {
-    title: 'kv v2 write',
-    options: (s) => ({
-      url: s.addr,
-      headers: { 'X-Vault-Token': s.rootToken, 'Content-Type': 'application/json' },
-      requests: [{ method: 'POST', body: SECRET, setupRequest: (req) => ({ ...req, path: randomKey() }) }],
-    }),
-  },
-  token: {
-    title: 'token create (orphan)',
-    options: (s) => ({
-      url: `${s.addr}/v1/auth/token/create-orphan`,
-      method: 'POST',
-      headers: { 'X-Vault-Token': s.rootToken, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ policies: ['default'] }),
-    }),
-  },
-};
-
-async function measure(server: RunningServer): Promise<Map<string, Measured>> {
-  await seed(server);
-  const out = new Map<string, Measured>();
-  for (const name of rowNames) {
-    const row = ROWS[name];
-    if (row === undefined) throw new Error(`unknown row "${name}" (health, read, write, token)`);
-    const r = await runAutocannon({ ...row.options(server), connections, duration: seconds });
-    out.set(name, {
-      rps: r.requests.average,
-      p50: r.latency.p50,
-      p99: r.latency.p99,
-      errors: r.errors + r.non2xx + r.timeouts,
-    });
-  }
-  return out;
-}
 
 async function measured(start: () => Promise<RunningServer>): Promise<[string, Map<string, Measured>]> {
   const server = await start();
   try {
-    return [server.label, await measure(server)];
+    return [server.label, await measure(server, rowNames, seconds, connections)];
   } finally {
     await server.stop();
   }

@@ -1,4 +1,6 @@
 import type { BackendCatalog, BackendFactory } from '../logical/types.js';
+import type { AuditDeviceFactory } from '../logical/audit.js';
+import { fileDevice } from './audit/file-device.js';
 import { kvFactory } from './logical/kv/index.js';
 import { cubbyholeFactory, destroyCubbyhole } from './logical/cubbyhole/index.js';
 import { userpassFactory } from './credential/userpass/index.js';
@@ -7,7 +9,7 @@ import { appIdFactory } from './credential/app-id/index.js';
 import { certFactory } from './credential/cert/index.js';
 import { ldapFactory } from './credential/ldap/index.js';
 
-/** The engines and auth methods this build can mount, by type ("generic" is kv's old name). */
+/** The engines, auth methods and audit devices this build can mount, by type ("generic" is kv's old name). */
 export function builtinCatalog(): BackendCatalog {
   const mounts = new Map<string, BackendFactory>([
     ['kv', kvFactory],
@@ -20,5 +22,6 @@ export function builtinCatalog(): BackendCatalog {
     ['cert', certFactory],
     ['ldap', ldapFactory],
   ]);
-  return { mounts, auth, destroyCubbyhole };
+  const audit = new Map<string, AuditDeviceFactory>([['file', fileDevice]]);
+  return { mounts, auth, audit, destroyCubbyhole };
 }

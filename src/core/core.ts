@@ -244,6 +244,11 @@ export class Core {
     });
   }
 
+  /** Reopens the active node's audit devices (SIGHUP, after log rotation); nothing to do otherwise. */
+  async reopenAudit(): Promise<void> {
+    await this.services?.services?.audit.reopen();
+  }
+
   /** sys/key-status: the barrier's active term; throws while sealed. */
   keyStatus(): { term: number; installTime: string; encryptions: number } {
     return this.barrier.keyStatus();

@@ -23,13 +23,13 @@ export interface ObservedRequest {
 export type ObservedOutcome = { readonly response: HandledResponse } | { readonly error: unknown };
 
 /**
- * Watches the pipeline (audit, metrics). `onRequest` runs once a request is routed and authorised,
+ * Watches the pipeline (metrics). `onRequest` runs once a request is routed and authorised,
  * before its backend; `onResponse` runs for every request `onRequest` saw, once it is answered or
  * failed. Requests refused earlier (sealed, no route, token check) are not observed.
  *
  * Observers only watch: they run in registration order, and one that throws is logged and
- * ignored, so it can neither change nor fail a request. Audit's fail-closed rule (no audit entry,
- * no answer) is not part of this interface yet; it comes with the audit devices.
+ * ignored, so it can neither change nor fail a request. Audit, which must be able to fail a
+ * request, is a stage of the pipeline instead (src/core/audit/audit-broker.ts).
  */
 export interface RequestObserver {
   readonly name: string;

@@ -28,6 +28,8 @@ import { RequestObservers } from './request-handler-observers.js';
 import type { Answered } from './request-handler-results.js';
 import { handledFrom, issueToken, registerLease } from './request-handler-results.js';
 import { wrapResponse } from './request-handler-wrap.js';
+import type { AuditBroker } from './audit/audit-broker.js';
+import type { AuditedRequest } from './audit/audit-entry.js';
 
 export type { CoreResponse, HandledResponse, IncomingRequest } from './request-handler-types.js';
 export type { ObservedOutcome, ObservedRequest, RequestObserver } from './request-handler-observers.js';
@@ -43,6 +45,8 @@ export interface RequestHandlerDeps {
   readonly lockout: UserLockout;
   readonly lockoutDefaults: LockoutDefaults;
   readonly mountTtls: (prefix: string) => { defaultLeaseTtl: number; maxLeaseTtl: number };
+  /** Records every routed request and its answer; with devices enabled, no record means no answer. */
+  readonly audit: AuditBroker;
   readonly logger: Logger;
 }
 
@@ -63,11 +67,14 @@ interface Authorised extends Routed {
 /**
  * The request pipeline, in named stages run in this order by `handle()`:
  *
- *   route → token check → observe request → engine (with lockout for logins) → token issue →
- *   lease registration → wrap → observe response
+ *   route → token check → audit request → observe request → engine (with lockout for logins) →
+ *   token issue → lease registration → wrap → audit response → observe response
  *
- * and the HTTP layer renders the result (src/http/logical-handler.ts). Audit and metrics watch
- * it through `observe()` (src/core/request-handler-observers.ts), without changes here.
+ * and the HTTP layer renders the result (src/http/logical-handler.ts). Audit is a stage, not an
+ * observer, because it can fail a request (src/core/audit/audit-broker.ts): with devices enabled,
+ * a request no device recorded does not reach its backend, and an answer no device recorded is
+ * not given. A request refused by the token check is recorded too (its error in both entries).
+ * Metrics watch the pipeline through `observe()` (src/core/request-handler-observers.ts).
  */
 export class RequestHandler {
   /** Serialises the logins of one identity (per auth mount) while lockout applies. */
@@ -85,9 +92,18 @@ export class RequestHandler {
 
   async handle(req: IncomingRequest): Promise<HandledResponse> {
     const routed = this.route(req);
-    const call = await this.checkToken(req, routed);
+    let call: Authorised;
+    try {
+      call = await this.checkToken(req, routed);
+    } catch (error) {
+      await this.auditRefused(req, routed, error);
+      throw error;
+    }
+    const audited = auditedRequest(req, call);
+    await this.d.audit.logRequest(audited);
     const observed = observedRequest(req, call);
     await this.observers.request(observed);
+    let handled: HandledResponse;
     try {
       const response = await this.engine(req, call);
       const answered: Answered = {
@@ -98,16 +114,33 @@ export class RequestHandler {
         lastUse: call.lastUse,
         response,
       };
-      let handled = handledFrom(response);
+      handled = handledFrom(response);
       handled = await issueToken(this.d, answered, handled);
       handled = await registerLease(this.d, answered, handled);
       handled = await wrapResponse(this.d.wrapper, req, handled);
-      await this.observers.response(observed, { response: handled });
-      return handled;
     } catch (error) {
+      await this.d.audit.logResponse(audited, { error });
       await this.observers.response(observed, { error });
       throw error;
     }
+    await this.d.audit.logResponse(audited, { response: handled });
+    await this.observers.response(observed, { response: handled });
+    return handled;
+  }
+
+  /**
+   * A request the token check refused: both entries carry its error. Recording them is best
+   * effort (the client gets the refusal either way), and a failure to is logged by the broker.
+   */
+  private async auditRefused(req: IncomingRequest, routed: Routed, error: unknown): Promise<void> {
+    const audited: AuditedRequest = {
+      id: uuid(),
+      request: req,
+      operation: req.operation,
+      mount: mountOf(routed.route),
+    };
+    await this.d.audit.logRequest(audited, error).catch(() => undefined);
+    await this.d.audit.logResponse(audited, { error }).catch(() => undefined);
   }
 
   /** Stage "route". */
@@ -259,14 +292,30 @@ export class RequestHandler {
   }
 }
 
-/** What observers are told about an authorised request. */
-function observedRequest(req: IncomingRequest, call: Authorised): ObservedRequest {
-  const { entry } = call.route;
+/** What audit entries tell of an authorised request. */
+function auditedRequest(req: IncomingRequest, call: Authorised): AuditedRequest {
   return {
     id: call.logical.id,
     request: req,
     operation: call.logical.operation,
-    mount: { prefix: call.route.prefix, type: entry.type, accessor: entry.accessor, table: entry.table },
+    mount: mountOf(call.route),
+    ...(call.entry === undefined ? {} : { token: call.entry }),
+  };
+}
+
+/** Where a request was routed, as audit and observers name it. */
+function mountOf(route: Route): AuditedRequest['mount'] & ObservedRequest['mount'] {
+  const { entry } = route;
+  return { prefix: route.prefix, type: entry.type, accessor: entry.accessor, table: entry.table };
+}
+
+/** What observers are told about an authorised request. */
+function observedRequest(req: IncomingRequest, call: Authorised): ObservedRequest {
+  return {
+    id: call.logical.id,
+    request: req,
+    operation: call.logical.operation,
+    mount: mountOf(call.route),
     ...(call.entry === undefined
       ? {}
       : { token: { accessor: call.entry.accessor, policies: call.entry.policies } }),

@@ -21,6 +21,7 @@ import { TokenCheck } from './token-check.js';
 import type { NodeState } from './node-state.js';
 import { uuid } from '../helper/random.js';
 import { InvalidRequestError } from '../helper/errors.js';
+import { AuditBroker } from './audit/audit-broker.js';
 
 export type { BackendCatalog } from '../logical/types.js';
 
@@ -45,6 +46,7 @@ export interface Services {
   readonly policies: PolicyStore;
   readonly expiration: ExpirationManager;
   readonly wrapper: Wrapper;
+  readonly audit: AuditBroker;
   readonly handler: RequestHandler;
   stop(): void;
 }
@@ -135,6 +137,12 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     () => mountTtls('auth/token/').maxLeaseTtl,
   );
 
+  const audit = new AuditBroker({
+    storage: o.barrier,
+    factories: o.catalog.audit,
+    logger: log.child({ subsystem: 'audit' }),
+  });
+
   const internal = {
     system: () =>
       systemBackend({
@@ -146,6 +154,7 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
         wrapper,
         lockout,
         lockoutDefaults: o.lockoutDefaults,
+        audit,
         systemTtls: { defaultLeaseTtl: o.defaultLeaseTtl, maxLeaseTtl: o.maxLeaseTtl },
       }),
     token: () =>
@@ -183,6 +192,7 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     },
   });
   await mounts.load(DEFAULT_MOUNTS);
+  await audit.load();
   await expiration.start();
 
   const tokenCheck = new TokenCheck({ tokens, policies, logger: log.child({ subsystem: 'request' }) });
@@ -197,6 +207,7 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     lockout,
     lockoutDefaults: o.lockoutDefaults,
     mountTtls,
+    audit,
     logger: log.child({ subsystem: 'request' }),
   });
   log.debug({ mounts: router.all().map((r) => routePrefix(r.entry)) }, 'services ready');
@@ -209,9 +220,11 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     policies,
     expiration,
     wrapper,
+    audit,
     handler,
     stop: () => {
       expiration.stop();
+      void audit.close();
     },
   };
 }

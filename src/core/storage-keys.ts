@@ -26,6 +26,8 @@ export const STORAGE_KEYS = {
   mountTable: 'core/mounts',
   /** barrier — the auth method mount table, JSON (src/core/routing/mount-table.ts). */
   authTable: 'core/auth',
+  /** barrier — the audit device table, JSON (src/core/audit/audit-table.ts). */
+  auditTable: 'core/audit',
   /**
    * barrier — the system backend's view; every `sys/…` prefix below lies inside it
    * (src/core/system/index.ts).
@@ -52,7 +54,8 @@ export const STORAGE_KEYS = {
 
 /**
  * Every key a node reads as it becomes active, before it serves (Core's activation: the keyring,
- * the token salt, the default policy, the two mount tables), so that storage can fetch them in one
+ * the token salt, the default policy, the two mount tables, the audit table; each device's salt
+ * is read after), so that storage can fetch them in one
  * round trip (PhysicalBackend.prefetch). test/unit/core/activation-reads.test.ts fails when the
  * activation reads a key missing here, or no longer reads one listed.
  */
@@ -62,6 +65,7 @@ export const ACTIVATION_READS: readonly string[] = [
   `${STORAGE_KEYS.policies}policy/default`,
   STORAGE_KEYS.mountTable,
   STORAGE_KEYS.authTable,
+  STORAGE_KEYS.auditTable,
 ];
 
 /**
@@ -70,6 +74,11 @@ export const ACTIVATION_READS: readonly string[] = [
  */
 export function logicalMountPrefix(mountUuid: string): string {
   return `logical/${mountUuid}/`;
+}
+
+/** barrier — the storage of an audit device, `audit/<device uuid>/` (its salt at `salt`). */
+export function auditDevicePrefix(deviceUuid: string): string {
+  return `audit/${deviceUuid}/`;
 }
 
 /** barrier — the private view of an auth method mount, `auth/<mount uuid>/`. */

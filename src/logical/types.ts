@@ -2,6 +2,7 @@
  * The contract between the request pipeline and engines (secrets engines and auth methods).
  * Engines import this and framework/, never core/.
  */
+import type { AuditDeviceFactory } from './audit.js';
 
 /** Vault's logical operations. HTTP maps GET→read, LIST/GET?list→list, POST/PUT→create|update, PATCH, DELETE. */
 export type Operation = 'read' | 'list' | 'create' | 'update' | 'patch' | 'delete';
@@ -165,6 +166,8 @@ export type BackendFactory = (config: BackendConfig) => Promise<LogicalBackend> 
 export interface BackendCatalog {
   readonly mounts: ReadonlyMap<string, BackendFactory>;
   readonly auth: ReadonlyMap<string, BackendFactory>;
+  /** Audit device types (src/logical/audit.ts). */
+  readonly audit: ReadonlyMap<string, AuditDeviceFactory>;
   /** Destroys a token's cubbyhole (given the cubbyhole mount's storage). */
   readonly destroyCubbyhole: (storage: Storage, cubbyholeId: string) => Promise<void>;
 }

@@ -193,5 +193,10 @@ export async function runServer(options: RunServerOptions): Promise<void> {
     };
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
+    // SIGHUP: reopen the audit files (logrotate renames a file, then signals).
+    process.on('SIGHUP', () => {
+      server.logger.info('SIGHUP: reopening the audit devices');
+      void server.core.reopenAudit();
+    });
   });
 }

@@ -2,6 +2,7 @@
  * The command table: every command and group the CLI knows, keyed by its full name (cli.ts
  * dispatches through it).
  */
+import { auditCommand, auditDisableCommand, auditEnableCommand, auditListCommand } from './audit.js';
 import {
   authCommand,
   authDisableCommand,
@@ -58,6 +59,10 @@ import { versionCommand } from './version.js';
 /** All commands, keyed by full name ("operator init"). */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map(
   [
+    auditCommand,
+    auditDisableCommand,
+    auditEnableCommand,
+    auditListCommand,
     authCommand,
     authDisableCommand,
     authEnableCommand,

@@ -6,6 +6,7 @@ import type { ExpirationManager } from '../expiration/expiration-manager.js';
 import type { Wrapper } from '../wrapping/wrapper.js';
 import type { UserLockout } from '../lockout/user-lockout.js';
 import type { LockoutDefaults } from '../lockout/settings.js';
+import type { AuditBroker } from '../audit/audit-broker.js';
 
 /** What the sys/ backend may touch in the core. */
 export interface SystemDeps {
@@ -17,5 +18,6 @@ export interface SystemDeps {
   readonly wrapper: Wrapper;
   readonly lockout: UserLockout;
   readonly lockoutDefaults: LockoutDefaults;
+  readonly audit: AuditBroker;
   readonly systemTtls: { readonly defaultLeaseTtl: number; readonly maxLeaseTtl: number };
 }

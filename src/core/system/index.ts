@@ -8,6 +8,7 @@ import { internalUiPaths } from './path-internal-ui.js';
 import { leasePaths } from './path-leases.js';
 import { wrappingPaths } from './path-wrapping.js';
 import { lockedUserPaths } from './path-locked-users.js';
+import { auditPaths } from './path-audit.js';
 
 /** Paths under sys/ that need sudo as well as the capability (Vault's root-protected paths). */
 export const SYS_ROOT_PATHS = [
@@ -31,7 +32,7 @@ export const SYS_ROOT_PATHS = [
   'locked-users/*',
 ];
 
-/** The sys/ backend: mounts, policies, capabilities, leases, wrapping and the UI helpers. */
+/** The sys/ backend: mounts, policies, capabilities, leases, wrapping, audit devices and the UI helpers. */
 export function systemBackend(d: SystemDeps): LogicalBackend {
   return defineBackend({
     type: 'system',
@@ -48,6 +49,7 @@ export function systemBackend(d: SystemDeps): LogicalBackend {
       ...leasePaths(d),
       ...wrappingPaths(d),
       ...lockedUserPaths(d),
+      ...auditPaths(d),
     ],
   });
 }

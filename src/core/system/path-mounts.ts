@@ -87,7 +87,8 @@ function parseLockout(v: unknown): NonNullable<MountConfig['user_lockout_config'
   return out;
 }
 
-function parseOptions(raw: Record<string, unknown> | undefined): Record<string, string> {
+/** Engine and device options: string → string (numbers and booleans as their text). */
+export function parseOptions(raw: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw ?? {})) {
     if (typeof v === 'string') out[k] = v;

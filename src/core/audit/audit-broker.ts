@@ -1,0 +1,260 @@
+import type { AuditDevice, AuditDeviceFactory } from '../../logical/audit.js';
+import type { Storage } from '../../logical/types.js';
+import type { Logger } from '../../helper/logger.js';
+import { InvalidRequestError, VaultError } from '../../helper/errors.js';
+import { Mutex } from '../../helper/mutex.js';
+import { shortHex, uuid } from '../../helper/random.js';
+import { randomBytes } from 'node:crypto';
+import { STORAGE_KEYS, auditDevicePrefix } from '../storage-keys.js';
+import type { HandledResponse } from '../request-handler-types.js';
+import { AuditSalt } from './audit-hash.js';
+import { EntryFormatter, type AuditedRequest } from './audit-entry.js';
+import {
+  COMMON_OPTIONS,
+  assertPathFree,
+  encodeAuditTable,
+  entryOptions,
+  normalizeAuditPath,
+  parseAuditTable,
+  type AuditTableEntry,
+} from './audit-table.js';
+
+/** How often a device that could not be opened is tried again (on the entries that reach it). */
+const REOPEN_EVERY_MS = 1000;
+
+interface Device {
+  readonly entry: AuditTableEntry;
+  readonly salt: AuditSalt;
+  readonly formatter: EntryFormatter;
+  open: AuditDevice | undefined;
+  lastOpenAttempt: number;
+}
+
+export interface AuditBrokerDeps {
+  /** The barrier (the table and each device's salt live inside it). */
+  readonly storage: Storage;
+  readonly factories: ReadonlyMap<string, AuditDeviceFactory>;
+  readonly logger: Logger;
+}
+
+/** What `sys/audit/<path>` enables. */
+export interface NewAuditDevice {
+  readonly path: string;
+  readonly type: string;
+  readonly description: string;
+  readonly options: Readonly<Record<string, string>>;
+  readonly local: boolean;
+}
+
+/**
+ * The audit devices of the active node and Vault's rule for them: with any device enabled, a
+ * request is served only if at least one device recorded its request entry, and answered only if
+ * at least one recorded its response entry; otherwise the client gets a 500 and the log says which
+ * device failed and why. Each device has its own salt (a random UUID kept in the barrier), so its
+ * hashes are its own; `sys/audit-hash` hashes with it.
+ */
+export class AuditBroker {
+  private devices: readonly Device[] = [];
+  private readonly changes = new Mutex();
+
+  constructor(private readonly d: AuditBrokerDeps) {}
+
+  /** Opens every device of the stored table; one that cannot open is retried as entries reach it. */
+  async load(): Promise<void> {
+    const table = parseAuditTable(await this.d.storage.get(STORAGE_KEYS.auditTable));
+    const devices: Device[] = [];
+    for (const entry of table) {
+      const device = await this.prepare(entry, await this.saltOf(entry.uuid));
+      device.open = await this.open(device).catch(() => undefined);
+      devices.push(device);
+    }
+    this.devices = devices;
+  }
+
+  get enabled(): readonly AuditTableEntry[] {
+    return this.devices.map((d) => d.entry);
+  }
+
+  enable(input: NewAuditDevice): Promise<void> {
+    return this.changes.run(async () => {
+      const path = normalizeAuditPath(input.path);
+      assertPathFree(this.enabled, path);
+      const factory = this.d.factories.get(input.type);
+      if (factory === undefined) throw new InvalidRequestError(`unknown backend type: "${input.type}"`);
+      const { skipTest } = entryOptions(input.options);
+      const device = await factory(input.options, COMMON_OPTIONS);
+      try {
+        if (!skipTest) await this.testProbe(device, input.options);
+        const entry: AuditTableEntry = {
+          path,
+          type: input.type,
+          description: input.description,
+          options: { ...input.options },
+          local: input.local,
+          uuid: uuid(),
+          accessor: `audit_${input.type}_${shortHex()}`,
+        };
+        const salt = await this.saltOf(entry.uuid);
+        await this.d.storage.put(STORAGE_KEYS.auditTable, encodeAuditTable([...this.enabled, entry]));
+        const ready = await this.prepare(entry, salt);
+        ready.open = device;
+        this.devices = [...this.devices, ready];
+        this.d.logger.info({ path, type: input.type }, 'audit device enabled');
+      } catch (err) {
+        await device.close().catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  /** Disables the device at `path` (nothing to do if none is there). */
+  disable(rawPath: string): Promise<void> {
+    return this.changes.run(async () => {
+      const path = normalizeAuditPath(rawPath);
+      const device = this.devices.find((d) => d.entry.path === path);
+      if (device === undefined) return;
+      await this.d.storage.put(
+        STORAGE_KEYS.auditTable,
+        encodeAuditTable(this.enabled.filter((e) => e.path !== path)),
+      );
+      this.devices = this.devices.filter((d) => d !== device);
+      await device.open?.close().catch((err: unknown) => {
+        this.d.logger.warn({ err, path }, 'closing the disabled audit device failed');
+      });
+      await this.d.storage.delete(`${auditDevicePrefix(device.entry.uuid)}salt`);
+      this.d.logger.info({ path }, 'audit device disabled');
+    });
+  }
+
+  /** `sys/audit-hash`: `input` hashed as the device at `path` writes it. */
+  hash(rawPath: string, input: string): string {
+    const path = rawPath.replace(/\/*$/, '/');
+    const device = this.devices.find((d) => d.entry.path === path);
+    if (device === undefined) throw new InvalidRequestError(`unknown audit backend "${path}"`);
+    return device.salt.hash(input);
+  }
+
+  /** Records the request entry; throws (500) when devices are enabled and none recorded it. */
+  async logRequest(a: AuditedRequest, error?: unknown): Promise<void> {
+    await this.record('request', a, (f) => f.requestEntry(a, error));
+  }
+
+  /** Records the response entry; throws (500) when devices are enabled and none recorded it. */
+  async logResponse(
+    a: AuditedRequest,
+    outcome: { response: HandledResponse } | { error: unknown },
+  ): Promise<void> {
+    await this.record('response', a, (f) => f.responseEntry(a, outcome));
+  }
+
+  /** Reopens every device's file or connection (SIGHUP, after log rotation). */
+  async reopen(): Promise<void> {
+    for (const device of this.devices) {
+      await device.open?.reopen().catch((err: unknown) => {
+        this.d.logger.error({ err, path: device.entry.path }, 'audit device could not reopen');
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    const devices = this.devices;
+    this.devices = [];
+    await Promise.all(devices.map((d) => (d.open?.close() ?? Promise.resolve()).catch(() => undefined)));
+  }
+
+  private async record(
+    kind: 'request' | 'response',
+    a: AuditedRequest,
+    render: (f: EntryFormatter) => Record<string, unknown>,
+  ): Promise<void> {
+    const devices = this.devices;
+    if (devices.length === 0) return;
+    const results = await Promise.allSettled(
+      devices.map(async (device) => {
+        const open = device.open ?? (await this.reopenFailed(device));
+        await open.write(`${JSON.stringify(render(device.formatter))}\n`);
+      }),
+    );
+    let recorded = 0;
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') recorded++;
+      else
+        this.d.logger.error(
+          { path: devices[i]?.entry.path, reason: (r.reason as Error).message, kind },
+          'audit device failed to record an entry',
+        );
+    });
+    if (recorded === 0) {
+      this.d.logger.error(
+        { kind, request_id: a.id, path: a.request.path },
+        'no audit device recorded the entry; refusing the request',
+      );
+      throw new VaultError(500, `no audit device could record the ${kind}`, false);
+    }
+  }
+
+  /** A device that could not be opened, tried again at most every REOPEN_EVERY_MS. */
+  private async reopenFailed(device: Device): Promise<AuditDevice> {
+    if (Date.now() - device.lastOpenAttempt < REOPEN_EVERY_MS)
+      throw new Error('the device could not be opened; retrying shortly');
+    device.open = await this.open(device);
+    this.d.logger.info({ path: device.entry.path }, 'audit device opened');
+    return device.open;
+  }
+
+  private async open(device: Device): Promise<AuditDevice> {
+    device.lastOpenAttempt = Date.now();
+    const factory = this.d.factories.get(device.entry.type);
+    try {
+      if (factory === undefined)
+        throw new Error(`this build has no audit device of type "${device.entry.type}"`);
+      return await factory(device.entry.options, COMMON_OPTIONS);
+    } catch (err) {
+      this.d.logger.error({ err, path: device.entry.path }, 'audit device could not be opened');
+      throw err;
+    }
+  }
+
+  private prepare(entry: AuditTableEntry, salt: AuditSalt): Promise<Device> {
+    return Promise.resolve({
+      entry,
+      salt,
+      formatter: new EntryFormatter(salt, entryOptions(entry.options)),
+      open: undefined,
+      lastOpenAttempt: 0,
+    });
+  }
+
+  /** The device's salt, created on first use: a random UUID, its 36 characters the HMAC key. */
+  private async saltOf(deviceUuid: string): Promise<AuditSalt> {
+    const key = `${auditDevicePrefix(deviceUuid)}salt`;
+    let salt = await this.d.storage.get(key);
+    if (salt === undefined) {
+      salt = Buffer.from(uuid(), 'utf8');
+      await this.d.storage.put(key, salt);
+    }
+    return new AuditSalt(salt);
+  }
+
+  /** Vault's test message through a new device, hashed with a salt thrown away afterwards. */
+  private async testProbe(device: AuditDevice, options: Readonly<Record<string, string>>): Promise<void> {
+    const formatter = new EntryFormatter(new AuditSalt(randomBytes(32)), entryOptions(options));
+    const line = formatter.requestEntry({
+      id: uuid(),
+      operation: 'update',
+      request: {
+        operation: 'update',
+        path: 'sys/audit/test',
+        data: {},
+        clientToken: '',
+        remoteAddress: '',
+        headers: {},
+      },
+    });
+    try {
+      await device.write(`${JSON.stringify(line)}\n`);
+    } catch (err) {
+      throw new InvalidRequestError(`audit backend failed test message: ${(err as Error).message}`);
+    }
+  }
+}
