@@ -1,6 +1,7 @@
 import type { BackendCatalog, BackendFactory } from '../logical/types.js';
 import type { AuditDeviceFactory } from '../logical/audit.js';
 import { fileDevice } from './audit/file-device.js';
+import { socketDevice } from './audit/socket-device.js';
 import { kvFactory } from './logical/kv/index.js';
 import { cubbyholeFactory, destroyCubbyhole } from './logical/cubbyhole/index.js';
 import { userpassFactory } from './credential/userpass/index.js';
@@ -22,6 +23,9 @@ export function builtinCatalog(): BackendCatalog {
     ['cert', certFactory],
     ['ldap', ldapFactory],
   ]);
-  const audit = new Map<string, AuditDeviceFactory>([['file', fileDevice]]);
+  const audit = new Map<string, AuditDeviceFactory>([
+    ['file', fileDevice],
+    ['socket', socketDevice],
+  ]);
   return { mounts, auth, audit, destroyCubbyhole };
 }

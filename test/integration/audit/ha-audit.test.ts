@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { waitForRoles } from '../../../src/cluster/bootstrap.js';
+import { CONSUL_START_TIMEOUT } from '../../helpers/consul.js';
+import { startHaCluster, type HaCluster, type HaNode } from '../../helpers/ha-cluster.js';
+
+const TIMEOUT = 180_000;
+/** The client's own loopback address, distinct from every node's (127.0.0.2, 127.0.0.3). */
+const CLIENT_ADDRESS = '127.0.0.9';
+
+interface Entry {
+  type: string;
+  request: { path: string; remote_address?: string };
+}
+
+/** A kv write from CLIENT_ADDRESS to `node` (whatever its role). */
+function writeFrom(node: HaNode, token: string, path: string): Promise<number> {
+  const url = new URL(`/v1/${path}`, node.addr);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        localAddress: CLIENT_ADDRESS,
+        headers: { 'X-Vault-Token': token, 'Content-Type': 'application/json' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          resolve(res.statusCode ?? 0);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify({ data: { v: 'x' } }));
+  });
+}
+
+async function entriesFor(file: string, path: string): Promise<Entry[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Entry)
+    .filter((e) => e.request.path === path);
+}
+
+async function waitForEntries(file: string, path: string, count: number): Promise<Entry[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const found = await entriesFor(file, path);
+    if (found.length >= count) return found;
+    if (Date.now() > deadline) throw new Error(`${path}: ${found.length} entries, not ${count}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Audit with HA on Consul: the table lives in the barrier, the active node opens the devices, and
+ * a request a standby forwards is recorded once, by the active node, with the client's address
+ * (not the standby's). After a step-down the new active node records to the same device.
+ */
+describe('audit on an HA cluster', () => {
+  let c: HaCluster;
+  let dir: string;
+
+  before(
+    async () => {
+      c = await startHaCluster(2, '', { distinctIps: true });
+      dir = await mkdtemp(join(tmpdir(), 'tresor-audit-ha-'));
+      const active = await c.active();
+      const mount = await c.api(
+        active,
+        'POST',
+        'sys/mounts/secret',
+        { type: 'kv', options: { version: '2' } },
+        c.rootToken,
+      );
+      assert.equal(mount.status, 204, mount.text);
+    },
+    { timeout: CONSUL_START_TIMEOUT + TIMEOUT },
+  );
+
+  after(async () => {
+    await c.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it(
+    'records a forwarded request once, on the active node, with the client address',
+    { timeout: TIMEOUT },
+    async () => {
+      const file = join(dir, 'audit.log');
+      const active = await c.active();
+      const standby = c.nodes.find((n) => n !== active);
+      assert.ok(standby !== undefined);
+      const enabled = await c.api(
+        active,
+        'PUT',
+        'sys/audit/file',
+        { type: 'file', options: { file_path: file } },
+        c.rootToken,
+      );
+      assert.equal(enabled.status, 204, enabled.text);
+
+      assert.equal(await writeFrom(standby, c.rootToken, 'secret/data/forwarded'), 200);
+      const entries = await waitForEntries(file, 'secret/data/forwarded', 2);
+      // A moment for any second copy to land, then count again.
+      await new Promise((r) => setTimeout(r, 300));
+      const settled = await entriesFor(file, 'secret/data/forwarded');
+      assert.deepEqual(
+        settled.map((e) => e.type),
+        ['request', 'response'],
+        'one request entry and one response entry',
+      );
+      for (const e of entries) assert.equal(e.request.remote_address, CLIENT_ADDRESS);
+
+      // The device follows the active role: after a step-down the other node records.
+      const stepped = await c.api(active, 'PUT', 'sys/step-down', undefined, c.rootToken);
+      assert.equal(stepped.status, 204, stepped.text);
+      const roles = await waitForRoles(c.nodes, 60_000);
+      const next = c.nodes[roles.indexOf('active')];
+      assert.equal(next, standby, 'the standby took over');
+      assert.equal(await writeFrom(standby, c.rootToken, 'secret/data/after-step-down'), 200);
+      const later = await waitForEntries(file, 'secret/data/after-step-down', 2);
+      assert.equal(later[0]?.request.remote_address, CLIENT_ADDRESS);
+    },
+  );
+});
