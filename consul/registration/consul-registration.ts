@@ -212,7 +212,7 @@ export class ConsulRegistration {
     const state = this.state.state;
     const { serviceId, name, checkId, address, port } = this.identity;
     const tags = serviceTags(state, this.tags);
-    const { status } = sealedCheck(state);
+    const { status } = sealedCheck(state, this.state.snapshot.degraded);
     await this.client.agentServiceRegister(
       {
         id: serviceId,
@@ -240,7 +240,7 @@ export class ConsulRegistration {
   /** Reports the sealed check; false when the agent does not know it. */
   private async refreshCheck(signal: AbortSignal): Promise<boolean> {
     const sentAt = Date.now();
-    const { status, note } = sealedCheck(this.state.state);
+    const { status, note } = sealedCheck(this.state.state, this.state.snapshot.degraded);
     const known = await this.client.checkUpdate(this.identity.checkId, status, note, {
       signal,
       timeoutMs: this.requestTimeoutMs(),

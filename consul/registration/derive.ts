@@ -67,11 +67,15 @@ export function serviceTags(state: NodeStateName, serviceTagsConfigured: readonl
   return tags;
 }
 
-/** Passing ("Vault Unsealed") while unsealed, critical ("Vault Sealed") while sealed or uninitialized. */
-export function sealedCheck(state: NodeStateName): SealedCheckReport {
-  return roleOf(state) === 'none'
-    ? { status: 'critical', note: 'Vault Sealed' }
-    : { status: 'passing', note: 'Vault Unsealed' };
+/**
+ * Passing ("Vault Unsealed") while unsealed, critical ("Vault Sealed") while sealed or
+ * uninitialized; critical with the reason while the node is `degraded` (an active node whose audit
+ * devices all fail cannot serve, so Consul stops naming it).
+ */
+export function sealedCheck(state: NodeStateName, degraded?: string): SealedCheckReport {
+  if (roleOf(state) === 'none') return { status: 'critical', note: 'Vault Sealed' };
+  if (degraded !== undefined) return { status: 'critical', note: degraded };
+  return { status: 'passing', note: 'Vault Unsealed' };
 }
 
 /** Whether two tag lists hold the same tags, in any order (Vault's EquivalentSlices). */

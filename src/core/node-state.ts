@@ -31,6 +31,11 @@ export interface NodeStateSnapshot {
   /** When the node last became active (ISO string), or undefined. */
   readonly activeSince: string | undefined;
   readonly changedAt: number;
+  /**
+   * Why a node in this state cannot do its work (an active node whose audit devices all fail), or
+   * undefined: readiness probes and the Consul check say so while it is set.
+   */
+  readonly degraded?: string;
 }
 
 const ALLOWED: Record<NodeStateName, readonly NodeStateName[]> = {
@@ -87,6 +92,20 @@ export class NodeState extends EventEmitter<{
 
   get unsealed(): boolean {
     return this.current.state !== 'uninitialized' && this.current.state !== 'sealed';
+  }
+
+  /** Sets or clears (undefined) why the node cannot do its work; emits `change` when it changes. */
+  setDegraded(reason: string | undefined): void {
+    const prev = this.current;
+    if (prev.degraded === reason) return;
+    const next: NodeStateSnapshot = {
+      state: prev.state,
+      reason: prev.reason,
+      activeSince: prev.activeSince,
+      changedAt: prev.changedAt,
+    };
+    this.current = reason === undefined ? next : { ...next, degraded: reason };
+    this.emit('change', this.current, prev);
   }
 
   /** Moves to `next`; an illegal transition is a programming error and throws. */

@@ -141,6 +141,9 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     storage: o.barrier,
     factories: o.catalog.audit,
     logger: log.child({ subsystem: 'audit' }),
+    onBlocked: (reason) => {
+      o.state.setDegraded(reason);
+    },
   });
 
   const internal = {
@@ -225,6 +228,7 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     stop: () => {
       expiration.stop();
       void audit.close();
+      o.state.setDegraded(undefined);
     },
   };
 }

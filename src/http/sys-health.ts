@@ -26,20 +26,24 @@ export function registerSysHealth(router: Router, core: Core): void {
       server_time_utc: Math.floor(Date.now() / 1000),
       version: VAULT_COMPAT_VERSION,
       ...(cluster === undefined ? {} : { cluster_name: cluster.name, cluster_id: cluster.id }),
+      // Not Vault's: why this node cannot serve although its state says it could (audit blocked).
+      ...(snapshot.degraded === undefined ? {} : { degraded: snapshot.degraded }),
     };
   };
   router.get('/v1/sys/health', health);
   router.head('/v1/sys/health', health);
 
+  // ready and active fail while the node is degraded (it would refuse every request); live does not.
   const probe =
-    (ok: (state: string) => boolean) =>
+    (ok: (state: string) => boolean, failsDegraded: boolean) =>
     (ctx: RouterContext): void => {
       const s = core.state.snapshot;
-      ctx.status = ok(s.state) ? 200 : 503;
+      const degraded = failsDegraded ? s.degraded : undefined;
+      ctx.status = ok(s.state) && degraded === undefined ? 200 : 503;
       ctx.set('Cache-Control', 'no-store');
       ctx.body = {
         state: s.state,
-        reason: s.reason,
+        reason: degraded ?? s.reason,
         initialized: s.state !== 'uninitialized',
         sealed: !core.state.unsealed,
         active_since: s.activeSince ?? null,
@@ -47,15 +51,15 @@ export function registerSysHealth(router: Router, core: Core): void {
     };
   router.get(
     '/v1/sys/health/live',
-    probe(() => true),
+    probe(() => true, false),
   );
   router.get(
     '/v1/sys/health/ready',
-    probe((s) => s === 'active' || s === 'standby'),
+    probe((s) => s === 'active' || s === 'standby', true),
   );
   router.get(
     '/v1/sys/health/active',
-    probe((s) => s === 'active'),
+    probe((s) => s === 'active', true),
   );
 
   router.get('/v1/sys/leader', (ctx) => {

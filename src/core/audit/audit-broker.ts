@@ -35,7 +35,15 @@ export interface AuditBrokerDeps {
   readonly storage: Storage;
   readonly factories: ReadonlyMap<string, AuditDeviceFactory>;
   readonly logger: Logger;
+  /**
+   * Told when no device can record any more (with why) and when one can again (undefined): the
+   * node reports it where operators and load balancers look (NodeState.setDegraded).
+   */
+  readonly onBlocked?: (reason: string | undefined) => void;
 }
+
+/** While blocked, how often every device is sent a test entry, so recovery shows without traffic. */
+const PROBE_EVERY_MS = 1000;
 
 /** What `sys/audit/<path>` enables. */
 export interface NewAuditDevice {
@@ -56,6 +64,9 @@ export interface NewAuditDevice {
 export class AuditBroker {
   private devices: readonly Device[] = [];
   private readonly changes = new Mutex();
+  /** Why no device could record the last entry; undefined while recording works. */
+  private blockedReason: string | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly d: AuditBrokerDeps) {}
 
@@ -123,6 +134,7 @@ export class AuditBroker {
       });
       await this.d.storage.delete(`${auditDevicePrefix(device.entry.uuid)}salt`);
       this.d.logger.info({ path }, 'audit device disabled');
+      if (this.devices.length === 0) this.setBlocked(undefined);
     });
   }
 
@@ -159,16 +171,18 @@ export class AuditBroker {
   async close(): Promise<void> {
     const devices = this.devices;
     this.devices = [];
+    clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
+    this.blockedReason = undefined;
     await Promise.all(devices.map((d) => (d.open?.close() ?? Promise.resolve()).catch(() => undefined)));
   }
 
-  private async record(
-    kind: 'request' | 'response',
-    a: AuditedRequest,
+  /** Writes one entry to every device; how many recorded it, and the first failure's reason. */
+  private async writeAll(
+    kind: string,
     render: (f: EntryFormatter) => Record<string, unknown>,
-  ): Promise<void> {
+  ): Promise<{ recorded: number; failure: string | undefined }> {
     const devices = this.devices;
-    if (devices.length === 0) return;
     const results = await Promise.allSettled(
       devices.map(async (device) => {
         const open = device.open ?? (await this.reopenFailed(device));
@@ -176,20 +190,76 @@ export class AuditBroker {
       }),
     );
     let recorded = 0;
+    let failure: string | undefined;
     results.forEach((r, i) => {
-      if (r.status === 'fulfilled') recorded++;
-      else
-        this.d.logger.error(
-          { path: devices[i]?.entry.path, reason: (r.reason as Error).message, kind },
-          'audit device failed to record an entry',
-        );
+      if (r.status === 'fulfilled') {
+        recorded++;
+        return;
+      }
+      const path = devices[i]?.entry.path;
+      const reason = (r.reason as Error).message;
+      failure ??= `audit device ${path ?? '?'}: ${reason}`;
+      this.d.logger.error({ path, reason, kind }, 'audit device failed to record an entry');
     });
+    return { recorded, failure };
+  }
+
+  private async record(
+    kind: 'request' | 'response',
+    a: AuditedRequest,
+    render: (f: EntryFormatter) => Record<string, unknown>,
+  ): Promise<void> {
+    if (this.devices.length === 0) return;
+    const { recorded, failure } = await this.writeAll(kind, render);
+    this.setBlocked(recorded === 0 ? (failure ?? 'no audit device recorded the entry') : undefined);
     if (recorded === 0) {
       this.d.logger.error(
         { kind, request_id: a.id, path: a.request.path },
         'no audit device recorded the entry; refusing the request',
       );
       throw new VaultError(500, `no audit device could record the ${kind}`, false);
+    }
+  }
+
+  /**
+   * Records whether no device can record (`reason`) or recording works again (undefined): logged
+   * once per change, told to `onBlocked`, and while blocked every device is sent a test entry each
+   * PROBE_EVERY_MS, so that the node reports recovery even when no request comes.
+   */
+  private setBlocked(reason: string | undefined): void {
+    if ((reason === undefined) === (this.blockedReason === undefined)) {
+      this.blockedReason = reason;
+      return;
+    }
+    this.blockedReason = reason;
+    if (reason !== undefined) {
+      this.d.logger.error({ reason }, 'audit is blocked: no device can record, so every request is refused');
+      this.probeTimer ??= setInterval(() => {
+        void this.probe();
+      }, PROBE_EVERY_MS);
+      this.probeTimer.unref();
+    } else {
+      this.d.logger.info('audit recovered: a device records again');
+      clearInterval(this.probeTimer);
+      this.probeTimer = undefined;
+    }
+    this.d.onBlocked?.(reason === undefined ? undefined : `audit blocked: ${reason}`);
+  }
+
+  private probing = false;
+
+  /** One test entry to every device, while blocked (see setBlocked). */
+  private async probe(): Promise<void> {
+    if (this.probing || this.blockedReason === undefined || this.devices.length === 0) return;
+    this.probing = true;
+    try {
+      const { recorded, failure } = await this.writeAll('probe', testEntry);
+      // (a function: the compiler would otherwise keep the narrowing from before the await)
+      const stillBlocked = (): string | undefined => this.blockedReason;
+      const reason = stillBlocked();
+      if (reason !== undefined) this.setBlocked(recorded === 0 ? (failure ?? reason) : undefined);
+    } finally {
+      this.probing = false;
     }
   }
 
@@ -239,22 +309,27 @@ export class AuditBroker {
   /** Vault's test message through a new device, hashed with a salt thrown away afterwards. */
   private async testProbe(device: AuditDevice, options: Readonly<Record<string, string>>): Promise<void> {
     const formatter = new EntryFormatter(new AuditSalt(randomBytes(32)), entryOptions(options));
-    const line = formatter.requestEntry({
-      id: uuid(),
-      operation: 'update',
-      request: {
-        operation: 'update',
-        path: 'sys/audit/test',
-        data: {},
-        clientToken: '',
-        remoteAddress: '',
-        headers: {},
-      },
-    });
+    const line = testEntry(formatter);
     try {
       await device.write(`${JSON.stringify(line)}\n`);
     } catch (err) {
       throw new InvalidRequestError(`audit backend failed test message: ${(err as Error).message}`);
     }
   }
+}
+
+/** Vault's test message: a request entry for `sys/audit/test`, with nothing else in it. */
+function testEntry(formatter: EntryFormatter): Record<string, unknown> {
+  return formatter.requestEntry({
+    id: uuid(),
+    operation: 'update',
+    request: {
+      operation: 'update',
+      path: 'sys/audit/test',
+      data: {},
+      clientToken: '',
+      remoteAddress: '',
+      headers: {},
+    },
+  });
 }

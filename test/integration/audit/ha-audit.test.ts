@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { constants } from 'node:fs';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { waitForRoles } from '../../../src/cluster/bootstrap.js';
 import { CONSUL_START_TIMEOUT } from '../../helpers/consul.js';
 import { startHaCluster, type HaCluster, type HaNode } from '../../helpers/ha-cluster.js';
+import { health, sealedCheckOf, until } from '../registration/consul-view.js';
 
 const TIMEOUT = 180_000;
 /** The client's own loopback address, distinct from every node's (127.0.0.2, 127.0.0.3). */
@@ -128,6 +131,71 @@ describe('audit on an HA cluster', () => {
       assert.equal(await writeFrom(standby, c.rootToken, 'secret/data/after-step-down'), 200);
       const later = await waitForEntries(file, 'secret/data/after-step-down', 2);
       assert.equal(later[0]?.request.remote_address, CLIENT_ADDRESS);
+    },
+  );
+  it(
+    'reports a blocked audit in sys/health, its readiness probe and its Consul check, and recovers by itself',
+    { timeout: TIMEOUT },
+    async () => {
+      const active = await c.active();
+      assert.equal((await c.api(active, 'DELETE', 'sys/audit/file', undefined, c.rootToken)).status, 204);
+      const fifo = join(dir, 'audit.fifo');
+      execFileSync('mkfifo', [fifo]);
+      let reader = await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      const enabled = await c.api(
+        active,
+        'PUT',
+        'sys/audit/pipe',
+        { type: 'file', options: { file_path: fifo, mode: '0000' } },
+        c.rootToken,
+      );
+      assert.equal(enabled.status, 204, enabled.text);
+      const port = new URL(active.addr).port;
+      const checkOf = async (): Promise<{ Status: string; Output: string } | undefined> => {
+        const entries = await health(c.consul.httpAddr, 'vault');
+        const mine = entries.find((e) => String(e.Service.Port) === port);
+        return mine === undefined ? undefined : sealedCheckOf(mine);
+      };
+      await until('the check passing', 20_000, async () =>
+        (await checkOf())?.Status === 'passing' ? true : undefined,
+      );
+
+      // Nobody reads the pipe: the node refuses requests, and says so everywhere.
+      await reader.close();
+      const refused = await c.api(active, 'POST', 'secret/data/blocked', { data: { v: 'x' } }, c.rootToken);
+      assert.equal(refused.status, 500, refused.text);
+      const ready = await c.api(active, 'GET', 'sys/health/ready');
+      assert.equal(ready.status, 503, ready.text);
+      assert.match(String(ready.body.reason), /^audit blocked: audit device pipe\/: /);
+      const healthBody = await c.api(active, 'GET', 'sys/health');
+      assert.equal(healthBody.status, 200, "sys/health keeps Vault's codes");
+      assert.match(String(healthBody.body.degraded), /^audit blocked/);
+      assert.equal((await c.api(active, 'GET', 'sys/health/live')).status, 200, 'alive all the same');
+      const critical = await until('the Consul check critical', 20_000, async () => {
+        const check = await checkOf();
+        return check?.Status === 'critical' ? check : undefined;
+      });
+      assert.match(critical.Output, /audit blocked/);
+      const passingActive = await health(c.consul.httpAddr, 'vault', { passing: true, tag: 'active' });
+      assert.deepEqual(passingActive, [], 'Consul DNS names no healthy active node');
+
+      // A reader again: with no request at all, the device's test entries show the recovery.
+      reader = await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      try {
+        await until('ready again', 20_000, async () =>
+          (await c.api(active, 'GET', 'sys/health/ready')).status === 200 ? true : undefined,
+        );
+        await until('the check passing again', 20_000, async () =>
+          (await checkOf())?.Status === 'passing' ? true : undefined,
+        );
+        assert.equal(
+          (await c.api(active, 'POST', 'secret/data/blocked', { data: { v: 'y' } }, c.rootToken)).status,
+          200,
+        );
+        assert.equal((await c.api(active, 'DELETE', 'sys/audit/pipe', undefined, c.rootToken)).status, 204);
+      } finally {
+        await reader.close();
+      }
     },
   );
 });
