@@ -28,6 +28,8 @@ export const STORAGE_KEYS = {
   authTable: 'core/auth',
   /** barrier — the audit device table, JSON (src/core/audit/audit-table.ts). */
   auditTable: 'core/audit',
+  /** barrier — the request headers audit entries record, JSON (src/core/audit/audited-headers.ts). */
+  auditedHeaders: 'core/audited-headers',
   /**
    * barrier — the system backend's view; every `sys/…` prefix below lies inside it
    * (src/core/system/index.ts).
@@ -54,7 +56,7 @@ export const STORAGE_KEYS = {
 
 /**
  * Every key a node reads as it becomes active, before it serves (Core's activation: the keyring,
- * the token salt, the default policy, the two mount tables, the audit table; each device's salt
+ * the token salt, the default policy, the two mount tables, the audit table and audited headers; each device's salt
  * is read after), so that storage can fetch them in one
  * round trip (PhysicalBackend.prefetch). test/unit/core/activation-reads.test.ts fails when the
  * activation reads a key missing here, or no longer reads one listed.
@@ -66,6 +68,7 @@ export const ACTIVATION_READS: readonly string[] = [
   STORAGE_KEYS.mountTable,
   STORAGE_KEYS.authTable,
   STORAGE_KEYS.auditTable,
+  STORAGE_KEYS.auditedHeaders,
 ];
 
 /**

@@ -9,6 +9,7 @@ import { STORAGE_KEYS, auditDevicePrefix } from '../storage-keys.js';
 import type { HandledResponse } from '../request-handler-types.js';
 import { AuditSalt } from './audit-hash.js';
 import { EntryFormatter, type AuditedRequest } from './audit-entry.js';
+import { AuditedHeaders } from './audited-headers.js';
 import {
   COMMON_OPTIONS,
   assertPathFree,
@@ -64,14 +65,19 @@ export interface NewAuditDevice {
 export class AuditBroker {
   private devices: readonly Device[] = [];
   private readonly changes = new Mutex();
+  /** The request headers every device's entries record. */
+  readonly headers: AuditedHeaders;
   /** Why no device could record the last entry; undefined while recording works. */
   private blockedReason: string | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly d: AuditBrokerDeps) {}
+  constructor(private readonly d: AuditBrokerDeps) {
+    this.headers = new AuditedHeaders(d.storage);
+  }
 
   /** Opens every device of the stored table; one that cannot open is retried as entries reach it. */
   async load(): Promise<void> {
+    await this.headers.load();
     const table = parseAuditTable(await this.d.storage.get(STORAGE_KEYS.auditTable));
     const devices: Device[] = [];
     for (const entry of table) {
@@ -289,7 +295,7 @@ export class AuditBroker {
     return Promise.resolve({
       entry,
       salt,
-      formatter: new EntryFormatter(salt, entryOptions(entry.options)),
+      formatter: new EntryFormatter(salt, entryOptions(entry.options), this.headers),
       open: undefined,
       lastOpenAttempt: 0,
     });

@@ -3,6 +3,7 @@ import { VaultError } from '../../helper/errors.js';
 import type { TokenEntry } from '../token/token-entry.js';
 import type { HandledResponse, IncomingRequest } from '../request-handler-types.js';
 import type { AuditSalt } from './audit-hash.js';
+import type { AuditedHeaders } from './audited-headers.js';
 
 /** What an audit entry tells of one request: the request, where it was routed, and whose token. */
 export interface AuditedRequest {
@@ -56,7 +57,21 @@ export class EntryFormatter {
   constructor(
     private readonly salt: AuditSalt,
     private readonly o: EntryOptions,
+    /** The request headers entries record (sys/config/auditing/request-headers). */
+    private readonly headers?: AuditedHeaders,
   ) {}
+
+  /** The configured headers of the request, lowercased, values as lists, hashed where configured. */
+  private requestHeaders(a: AuditedRequest): Json | undefined {
+    const selected = this.headers?.select(a.request.headers) ?? [];
+    if (selected.length === 0) return undefined;
+    return Object.fromEntries(
+      selected.map((h) => [
+        h.key,
+        h.hmac && !this.o.logRaw ? h.values.map((v) => this.salt.hash(v)) : [...h.values],
+      ]),
+    );
+  }
 
   /** The hashes of one request's token and accessor, shared by its two entries. */
   private readonly identity = new WeakMap<AuditedRequest, { token?: string; accessor?: string }>();
@@ -131,6 +146,7 @@ export class EntryFormatter {
       data: Object.keys(r.data).length === 0 ? undefined : this.data(r.data),
       remote_address: r.remoteAddress,
       wrap_ttl: r.wrapTtl,
+      headers: this.requestHeaders(a),
     });
   }
 

@@ -14,7 +14,10 @@ const deviceFields = {
   local: { kind: 'bool', description: 'Not replicated.' },
 } as const;
 
-/** sys/audit (list), sys/audit/<path> (enable, disable) and sys/audit-hash/<path>. */
+/**
+ * sys/audit (list), sys/audit/<path> (enable, disable), sys/audit-hash/<path> and
+ * sys/config/auditing/request-headers[/<name>].
+ */
 export function auditPaths(d: SystemDeps): PathSpec[] {
   const list = (): Promise<{ data: Record<string, unknown>; topLevel: true }> => {
     const data: Record<string, unknown> = {};
@@ -42,8 +45,45 @@ export function auditPaths(d: SystemDeps): PathSpec[] {
     if (input === '') throw new InvalidRequestError('the "input" parameter is empty');
     return Promise.resolve({ data: { hash: d.audit.hash(f.string('path'), input) }, topLevel: true });
   };
+  const headersList = (): Promise<{ data: Record<string, unknown>; topLevel: true }> => {
+    const headers: Record<string, unknown> = {};
+    for (const h of d.audit.headers.all) headers[h.name] = { hmac: h.hmac };
+    return Promise.resolve({ data: { headers }, topLevel: true });
+  };
+  const headerRead = (
+    _req: unknown,
+    f: FieldData,
+  ): Promise<{ data: Record<string, unknown>; topLevel: true } | undefined> => {
+    const h = d.audit.headers.get(f.string('header'));
+    return Promise.resolve(
+      h === undefined ? undefined : { data: { [h.name]: { hmac: h.hmac } }, topLevel: true },
+    );
+  };
+  const headerWrite = async (_req: unknown, f: FieldData): Promise<undefined> => {
+    await d.audit.headers.set(f.string('header'), f.bool('hmac'));
+    return undefined;
+  };
+  const headerDelete = async (_req: unknown, f: FieldData): Promise<undefined> => {
+    await d.audit.headers.remove(f.string('header'));
+    return undefined;
+  };
   return [
     { pattern: '^audit/?$', fields: {}, operations: { read: list }, synopsis: 'List the audit devices.' },
+    {
+      pattern: '^config/auditing/request-headers/?$',
+      fields: {},
+      operations: { read: headersList },
+      synopsis: 'The request headers audit entries record.',
+    },
+    {
+      pattern: `^config/auditing/request-headers/${rest('header')}$`,
+      fields: {
+        header: { kind: 'string', description: 'Header name.' },
+        hmac: { kind: 'bool', description: 'Hash its values.' },
+      },
+      operations: { read: headerRead, update: headerWrite, delete: headerDelete },
+      synopsis: 'One request header audit entries record.',
+    },
     {
       pattern: `^audit/${rest('path')}$`,
       fields: deviceFields,

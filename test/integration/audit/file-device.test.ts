@@ -154,6 +154,62 @@ describe('audit device "file" on a real server', () => {
     },
   );
 
+  it(
+    'records the configured request headers, hashed where asked (sys/config/auditing/request-headers)',
+    { timeout: TIMEOUT },
+    async () => {
+      const file = join(dir, 'logs', 'audit.log');
+      assert.equal(
+        (await t.api('PUT', 'sys/config/auditing/request-headers/x-forwarded-for', { hmac: false })).status,
+        204,
+      );
+      assert.equal(
+        (await t.api('PUT', 'sys/config/auditing/request-headers/X-Request-Secret', { hmac: true })).status,
+        204,
+      );
+      const listed = await t.api('GET', 'sys/config/auditing/request-headers');
+      assert.equal(listed.status, 200, listed.text);
+      assert.deepEqual((listed.body.data as { headers: unknown }).headers, {
+        'X-Forwarded-For': { hmac: false },
+        'X-Request-Secret': { hmac: true },
+      });
+      const one = await t.api('GET', 'sys/config/auditing/request-headers/X-FORWARDED-FOR');
+      assert.deepEqual(one.body.data, { 'X-Forwarded-For': { hmac: false } });
+      const bad = await t.api('PUT', 'sys/config/auditing/request-headers/bad%20name', { hmac: true });
+      assert.equal(bad.status, 400, bad.text);
+
+      await t.api('GET', 'secret/data/with-headers', undefined, {
+        headers: {
+          'X-Forwarded-For': '203.0.113.7',
+          'X-Request-Secret': 'opaque-value',
+          'X-Other': 'not recorded',
+        },
+      });
+      const all = await waitFor(
+        file,
+        (e) => e.type === 'response' && e.request.path === 'secret/data/with-headers',
+      );
+      const entry = all.find((e) => e.type === 'request' && e.request.path === 'secret/data/with-headers');
+      const hash = await t.api('POST', 'sys/audit-hash/file', { input: 'opaque-value' });
+      assert.deepEqual(entry?.request.headers, {
+        'x-forwarded-for': ['203.0.113.7'],
+        'x-request-secret': [(hash.body.data as { hash: string }).hash],
+      });
+
+      assert.equal(
+        (await t.api('DELETE', 'sys/config/auditing/request-headers/X-Request-Secret')).status,
+        204,
+      );
+      assert.equal(
+        (await t.api('DELETE', 'sys/config/auditing/request-headers/x-forwarded-for')).status,
+        204,
+      );
+      const empty = await t.api('GET', 'sys/config/auditing/request-headers');
+      assert.deepEqual((empty.body.data as { headers: unknown }).headers, {});
+      assert.equal((await t.api('GET', 'sys/config/auditing/request-headers/x-forwarded-for')).status, 404);
+    },
+  );
+
   it('reopens the file on SIGHUP, after a rotation renamed it away', { timeout: TIMEOUT }, async () => {
     const file = join(dir, 'rotate.log');
     assert.equal(
