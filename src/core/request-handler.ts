@@ -306,7 +306,18 @@ function auditedRequest(req: IncomingRequest, call: Authorised): AuditedRequest 
 /** Where a request was routed, as audit and observers name it. */
 function mountOf(route: Route): AuditedRequest['mount'] & ObservedRequest['mount'] {
   const { entry } = route;
-  return { prefix: route.prefix, type: entry.type, accessor: entry.accessor, table: entry.table };
+  return {
+    prefix: route.prefix,
+    type: entry.type,
+    accessor: entry.accessor,
+    table: entry.table,
+    ...(entry.config.audit_non_hmac_request_keys === undefined
+      ? {}
+      : { nonHmacRequestKeys: entry.config.audit_non_hmac_request_keys }),
+    ...(entry.config.audit_non_hmac_response_keys === undefined
+      ? {}
+      : { nonHmacResponseKeys: entry.config.audit_non_hmac_response_keys }),
+  };
 }
 
 /** What observers are told about an authorised request. */

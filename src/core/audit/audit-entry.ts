@@ -17,6 +17,9 @@ export interface AuditedRequest {
     readonly type: string;
     readonly accessor: string;
     readonly table: 'mounts' | 'auth';
+    /** Data keys whose values entries keep in clear (the mount's audit_non_hmac_*_keys). */
+    readonly nonHmacRequestKeys?: readonly string[];
+    readonly nonHmacResponseKeys?: readonly string[];
   };
   /** The caller's token entry, when the request carried a live one. */
   readonly token?: TokenEntry;
@@ -96,8 +99,9 @@ export class EntryFormatter {
     return this.o.hmacAccessor ? this.secret(value) : value;
   }
 
-  private data(value: unknown): unknown {
-    return this.o.logRaw ? value : this.salt.hashData(value);
+  private data(value: unknown, keep: readonly string[] | undefined): unknown {
+    if (this.o.logRaw) return value;
+    return this.salt.hashData(value, keep === undefined || keep.length === 0 ? undefined : new Set(keep));
   }
 
   /** The `auth` object: the caller's token (a request without one shows only its token type). */
@@ -143,7 +147,7 @@ export class EntryFormatter {
       client_token_accessor: ids.accessor,
       namespace: { id: 'root' },
       path: r.path,
-      data: Object.keys(r.data).length === 0 ? undefined : this.data(r.data),
+      data: Object.keys(r.data).length === 0 ? undefined : this.data(r.data, a.mount?.nonHmacRequestKeys),
       remote_address: r.remoteAddress,
       wrap_ttl: r.wrapTtl,
       headers: this.requestHeaders(a),
@@ -181,7 +185,7 @@ export class EntryFormatter {
       ...this.mountFields(a),
       auth: h.auth === null ? undefined : this.issuedAuth(h.auth),
       secret: h.leaseId === '' ? undefined : { lease_id: h.leaseId },
-      data: data === undefined ? undefined : this.data(data),
+      data: data === undefined ? undefined : this.data(data, a.mount?.nonHmacResponseKeys),
       warnings: h.warnings,
       wrap_info: h.wrapInfo === null ? undefined : this.wrapInfo(h.wrapInfo),
     });

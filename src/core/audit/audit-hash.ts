@@ -12,13 +12,17 @@ export class AuditSalt {
     return `hmac-sha256:${createHmac('sha256', this.key).update(value, 'utf8').digest('hex')}`;
   }
 
-  /** Every string at any depth of maps and arrays, hashed; map keys, numbers, booleans and null as they are. */
-  hashData(value: unknown): unknown {
+  /**
+   * Every string at any depth of maps and arrays, hashed; map keys, numbers, booleans and null as
+   * they are. A value under a map key in `keep` (a mount's audit_non_hmac_*_keys) stays as it is.
+   */
+  hashData(value: unknown, keep?: ReadonlySet<string>): unknown {
     if (typeof value === 'string') return this.hash(value);
-    if (Array.isArray(value)) return value.map((v) => this.hashData(v));
+    if (Array.isArray(value)) return value.map((v) => this.hashData(v, keep));
     if (value !== null && typeof value === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = this.hashData(v);
+      for (const [k, v] of Object.entries(value as Record<string, unknown>))
+        out[k] = keep?.has(k) === true ? v : this.hashData(v, keep);
       return out;
     }
     return value;

@@ -210,6 +210,55 @@ describe('audit device "file" on a real server', () => {
     },
   );
 
+  it(
+    "keeps a mount's audit_non_hmac_request_keys and _response_keys in clear",
+    { timeout: TIMEOUT },
+    async () => {
+      const file = join(dir, 'logs', 'audit.log');
+      const tuned = await t.api('POST', 'sys/mounts/secret/tune', {
+        audit_non_hmac_request_keys: ['user'],
+        audit_non_hmac_response_keys: ['user'],
+      });
+      assert.equal(tuned.status, 204, tuned.text);
+      assert.equal(
+        (await t.api('POST', 'secret/data/clear-user', { data: { user: 'alice', password: 'pw-1' } })).status,
+        200,
+      );
+      assert.equal((await t.api('GET', 'secret/data/clear-user')).status, 200);
+      const all = await waitFor(
+        file,
+        (e) =>
+          e.type === 'response' &&
+          e.request.path === 'secret/data/clear-user' &&
+          e.request.operation === 'read',
+      );
+      const hash = (
+        (await t.api('POST', 'sys/audit-hash/file', { input: 'pw-1' })).body.data as { hash: string }
+      ).hash;
+      const written = all.find(
+        (e) =>
+          e.type === 'request' &&
+          e.request.path === 'secret/data/clear-user' &&
+          e.request.operation !== 'read',
+      );
+      assert.deepEqual(written?.request.data, { data: { user: 'alice', password: hash } });
+      const read = all.find(
+        (e) =>
+          e.type === 'response' &&
+          e.request.path === 'secret/data/clear-user' &&
+          e.request.operation === 'read',
+      );
+      assert.deepEqual((read?.response as { data: { data: unknown } }).data.data, {
+        user: 'alice',
+        password: hash,
+      });
+      await t.api('POST', 'sys/mounts/secret/tune', {
+        audit_non_hmac_request_keys: [],
+        audit_non_hmac_response_keys: [],
+      });
+    },
+  );
+
   it('reopens the file on SIGHUP, after a rotation renamed it away', { timeout: TIMEOUT }, async () => {
     const file = join(dir, 'rotate.log');
     assert.equal(
