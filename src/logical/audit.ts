@@ -13,6 +13,11 @@ export interface AuditDevice {
   write(line: string): Promise<void>;
   /** Closes and reopens what the device writes to (SIGHUP, after log rotation). */
   reopen(): Promise<void>;
+  /**
+   * The last entry the device holds (without its newline), for a chained device that continues
+   * where it stopped (a file after a restart); absent where the device cannot read back.
+   */
+  lastLine?(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { readTail } from './read-tail.js';
 import { dirname } from 'node:path';
 import type { AuditDevice, AuditDeviceFactory } from '../../logical/audit.js';
 import { InvalidRequestError } from '../../helper/errors.js';
@@ -69,6 +70,12 @@ class FileDevice implements AuditDevice {
   async close(): Promise<void> {
     await this.writer.idle();
     await this.handle.close();
+  }
+
+  /** The file's last line, once what is queued has been written. */
+  async lastLine(): Promise<string | undefined> {
+    await this.writer.idle();
+    return readTail(this.path);
   }
 }
 

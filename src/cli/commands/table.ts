@@ -3,6 +3,7 @@
  * dispatches through it).
  */
 import { auditCommand, auditDisableCommand, auditEnableCommand, auditListCommand } from './audit.js';
+import { auditVerifyCommand } from './audit-verify.js';
 import {
   authCommand,
   authDisableCommand,
@@ -63,6 +64,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
     auditDisableCommand,
     auditEnableCommand,
     auditListCommand,
+    auditVerifyCommand,
     authCommand,
     authDisableCommand,
     authEnableCommand,

@@ -27,6 +27,10 @@ interface Device {
   readonly entry: AuditTableEntry;
   readonly salt: AuditSalt;
   readonly formatter: EntryFormatter;
+  /** `chain=true`: each entry carries `prev_hmac`, the HMAC of the entry before it. */
+  readonly chain: boolean;
+  /** The last entry sent (chained devices), exactly as written. */
+  lastLine: string | undefined;
   open: AuditDevice | undefined;
   lastOpenAttempt: number;
 }
@@ -115,6 +119,8 @@ export class AuditBroker {
         await this.d.storage.put(STORAGE_KEYS.auditTable, encodeAuditTable([...this.enabled, entry]));
         const ready = await this.prepare(entry, salt);
         ready.open = device;
+        // A chain starts after what the device holds already (the test message, an older log).
+        if (ready.chain) ready.lastLine = await device.lastLine?.();
         this.devices = [...this.devices, ready];
         this.d.logger.info({ path, type: input.type }, 'audit device enabled');
       } catch (err) {
@@ -192,7 +198,8 @@ export class AuditBroker {
     const results = await Promise.allSettled(
       devices.map(async (device) => {
         const open = device.open ?? (await this.reopenFailed(device));
-        await open.write(`${JSON.stringify(render(device.formatter))}\n`);
+        // Rendered, chained and queued without a pause: the device holds entries in chain order.
+        await open.write(`${this.chained(device, render(device.formatter))}\n`);
       }),
     );
     let recorded = 0;
@@ -269,6 +276,19 @@ export class AuditBroker {
     }
   }
 
+  /**
+   * The entry as written: for a chained device with `prev_hmac`, the device's HMAC of the entry
+   * before it ("" for its first), so that a removed or altered line breaks the chain
+   * (`tresor audit verify`, through sys/audit-hash).
+   */
+  private chained(device: Device, entry: Record<string, unknown>): string {
+    if (!device.chain) return JSON.stringify(entry);
+    const prev = device.lastLine === undefined ? '' : device.salt.hash(device.lastLine);
+    const line = JSON.stringify({ ...entry, prev_hmac: prev });
+    device.lastLine = line;
+    return line;
+  }
+
   /** A device that could not be opened, tried again at most every REOPEN_EVERY_MS. */
   private async reopenFailed(device: Device): Promise<AuditDevice> {
     if (Date.now() - device.lastOpenAttempt < REOPEN_EVERY_MS)
@@ -284,7 +304,10 @@ export class AuditBroker {
     try {
       if (factory === undefined)
         throw new Error(`this build has no audit device of type "${device.entry.type}"`);
-      return await factory(device.entry.options, COMMON_OPTIONS);
+      const open = await factory(device.entry.options, COMMON_OPTIONS);
+      // A chain continues from what the device already holds (a file after a restart).
+      if (device.chain) device.lastLine = await open.lastLine?.();
+      return open;
     } catch (err) {
       this.d.logger.error({ err, path: device.entry.path }, 'audit device could not be opened');
       throw err;
@@ -292,10 +315,13 @@ export class AuditBroker {
   }
 
   private prepare(entry: AuditTableEntry, salt: AuditSalt): Promise<Device> {
+    const options = entryOptions(entry.options);
     return Promise.resolve({
       entry,
       salt,
-      formatter: new EntryFormatter(salt, entryOptions(entry.options), this.headers),
+      formatter: new EntryFormatter(salt, options, this.headers),
+      chain: options.chain,
+      lastLine: undefined,
       open: undefined,
       lastOpenAttempt: 0,
     });

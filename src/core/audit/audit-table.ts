@@ -24,6 +24,7 @@ export const COMMON_OPTIONS: ReadonlySet<string> = new Set([
   'log_raw',
   'elide_list_responses',
   'skip_test',
+  'chain',
 ]);
 
 /** A device path as the table keys it: trailing "/", no leading one; empty is refused. */
@@ -54,7 +55,7 @@ function boolOption(options: Readonly<Record<string, string>>, key: string, fall
  */
 export function entryOptions(
   options: Readonly<Record<string, string>>,
-): EntryOptions & { skipTest: boolean } {
+): EntryOptions & { skipTest: boolean; chain: boolean } {
   const format = options.format ?? 'json';
   if (format === 'jsonx') throw new InvalidRequestError('the jsonx format is not supported; use "json"');
   if (format !== 'json' && format !== '') throw new InvalidRequestError(`unknown format type "${format}"`);
@@ -64,6 +65,7 @@ export function entryOptions(
     logRaw: boolOption(options, 'log_raw', false),
     elideListResponses: boolOption(options, 'elide_list_responses', false),
     skipTest: boolOption(options, 'skip_test', false),
+    chain: boolOption(options, 'chain', false),
   };
 }
 
