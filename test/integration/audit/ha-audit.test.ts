@@ -6,7 +6,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { waitForRoles } from '../../../src/cluster/bootstrap.js';
+import { mountSecretKv, waitForRoles } from '../../../src/cluster/bootstrap.js';
 import { CONSUL_START_TIMEOUT } from '../../helpers/consul.js';
 import { startHaCluster, type HaCluster, type HaNode } from '../../helpers/ha-cluster.js';
 import { health, sealedCheckOf, until } from '../registration/consul-view.js';
@@ -75,15 +75,7 @@ describe('audit on an HA cluster', () => {
     async () => {
       c = await startHaCluster(2, '', { distinctIps: true });
       dir = await mkdtemp(join(tmpdir(), 'tresor-audit-ha-'));
-      const active = await c.active();
-      const mount = await c.api(
-        active,
-        'POST',
-        'sys/mounts/secret',
-        { type: 'kv', options: { version: '2' } },
-        c.rootToken,
-      );
-      assert.equal(mount.status, 204, mount.text);
+      await mountSecretKv(await c.active(), c.rootToken);
     },
     { timeout: CONSUL_START_TIMEOUT + TIMEOUT },
   );
