@@ -7,7 +7,8 @@
  */
 export class LineWriter {
   private queue: { line: string; done: (err?: Error) => void }[] = [];
-  private writing = false;
+  /** The drain in progress, while a write is in flight. */
+  private draining: Promise<void> | undefined;
 
   constructor(
     private readonly sink: (data: string) => Promise<void>,
@@ -29,32 +30,28 @@ export class LineWriter {
         else reject(err);
       };
       this.queue.push({ line, done: settle });
-      void this.drain();
+      this.draining ??= this.drain().finally(() => {
+        this.draining = undefined;
+      });
     });
   }
 
   /** Resolves once nothing is being written (for reopen and close). */
   async idle(): Promise<void> {
-    while (this.writing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    while (this.draining !== undefined) await this.draining;
   }
 
   private async drain(): Promise<void> {
-    if (this.writing) return;
-    this.writing = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        try {
-          await this.sink(batch.map((b) => b.line).join(''));
-          for (const b of batch) b.done();
-        } catch (err) {
-          const reason = err instanceof Error ? err : new Error(String(err));
-          for (const b of batch) b.done(new Error(`${this.what}: ${reason.message}`));
-        }
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        await this.sink(batch.map((b) => b.line).join(''));
+        for (const b of batch) b.done();
+      } catch (err) {
+        const reason = err instanceof Error ? err : new Error(String(err));
+        for (const b of batch) b.done(new Error(`${this.what}: ${reason.message}`));
       }
-    } finally {
-      this.writing = false;
     }
   }
 }

@@ -85,7 +85,7 @@ export class AuditBroker {
     const table = parseAuditTable(await this.d.storage.get(STORAGE_KEYS.auditTable));
     const devices: Device[] = [];
     for (const entry of table) {
-      const device = await this.prepare(entry, await this.saltOf(entry.uuid));
+      const device = this.prepare(entry, await this.saltOf(entry.uuid));
       device.open = await this.open(device).catch(() => undefined);
       devices.push(device);
     }
@@ -117,7 +117,7 @@ export class AuditBroker {
         };
         const salt = await this.saltOf(entry.uuid);
         await this.d.storage.put(STORAGE_KEYS.auditTable, encodeAuditTable([...this.enabled, entry]));
-        const ready = await this.prepare(entry, salt);
+        const ready = this.prepare(entry, salt);
         ready.open = device;
         // A chain starts after what the device holds already (the test message, an older log).
         if (ready.chain) ready.lastLine = await device.lastLine?.();
@@ -314,9 +314,9 @@ export class AuditBroker {
     }
   }
 
-  private prepare(entry: AuditTableEntry, salt: AuditSalt): Promise<Device> {
+  private prepare(entry: AuditTableEntry, salt: AuditSalt): Device {
     const options = entryOptions(entry.options);
-    return Promise.resolve({
+    return {
       entry,
       salt,
       formatter: new EntryFormatter(salt, options, this.headers),
@@ -324,7 +324,7 @@ export class AuditBroker {
       lastLine: undefined,
       open: undefined,
       lastOpenAttempt: 0,
-    });
+    };
   }
 
   /** The device's salt, created on first use: a random UUID, its 36 characters the HMAC key. */
